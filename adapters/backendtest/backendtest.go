@@ -1,0 +1,121 @@
+// Package backendtest gives tests a fresh database of every backend authd supports,
+// so that one suite (the store contract, the HTTP suite, the end-to-end flow) runs
+// unchanged against SQLite, PostgreSQL, MySQL and DynamoDB.
+//
+// Each backend registers a Provider from its own file. A provider finds its server
+// from AUTH_TEST_<NAME>_URL, else through testcontainers-go, else skips the test with
+// the reason — or fails it when AUTH_TEST_REQUIRE_ALL=1, so a CI run can never pass
+// with a backend silently missing.
+package backendtest
+
+import (
+	"context"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/authd/authd/ports"
+)
+
+// Provider makes fresh databases of one backend.
+type Provider struct {
+	// Name is the backend's name: sqlite, postgres, mysql, dynamodb.
+	Name string
+	// URL returns the AUTH_DATABASE_URL of a fresh, empty database (or table) that is
+	// dropped when t's test ends. It skips or fails t through Unavailable when the
+	// backend's server cannot be had.
+	URL func(t testing.TB) string
+	// Open opens the backend at url and migrates its schema.
+	Open func(ctx context.Context, url string) (ports.Backend, error)
+}
+
+var (
+	mu        sync.Mutex
+	providers = map[string]Provider{}
+)
+
+// Register adds a provider; each backend's file calls it from init.
+func Register(p Provider) {
+	mu.Lock()
+	defer mu.Unlock()
+	providers[p.Name] = p
+}
+
+// Names returns the backends to test: AUTH_TEST_BACKENDS (comma-separated) when set,
+// else every registered one, sorted.
+func Names() []string {
+	mu.Lock()
+	defer mu.Unlock()
+	if v := strings.TrimSpace(os.Getenv("AUTH_TEST_BACKENDS")); v != "" {
+		var out []string
+		for _, n := range strings.Split(v, ",") {
+			if n = strings.TrimSpace(n); n != "" {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	out := make([]string, 0, len(providers))
+	for n := range providers {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Get returns the named provider; it fails t if none is registered.
+func Get(t testing.TB, name string) Provider {
+	t.Helper()
+	mu.Lock()
+	p, ok := providers[name]
+	mu.Unlock()
+	if !ok {
+		t.Fatalf("backendtest: no provider named %q", name)
+	}
+	return p
+}
+
+// URL returns the URL of a fresh database of the named backend.
+func URL(t testing.TB, name string) string {
+	t.Helper()
+	return Get(t, name).URL(t)
+}
+
+// Open returns a fresh, migrated backend of the given name, closed when t ends.
+func Open(t testing.TB, name string) ports.Backend {
+	t.Helper()
+	p := Get(t, name)
+	url := p.URL(t)
+	b, err := p.Open(context.Background(), url)
+	if err != nil {
+		t.Fatalf("backendtest: open %s: %v", name, err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	return b
+}
+
+// Each runs fn as a subtest per backend from Names, each with its own fresh backend.
+func Each(t *testing.T, fn func(t *testing.T, name string)) {
+	t.Helper()
+	for _, name := range Names() {
+		t.Run(name, func(t *testing.T) { fn(t, name) })
+	}
+}
+
+// RequireAll reports whether AUTH_TEST_REQUIRE_ALL asks that no backend be skipped.
+func RequireAll() bool {
+	v := os.Getenv("AUTH_TEST_REQUIRE_ALL")
+	return v == "1" || strings.EqualFold(v, "true")
+}
+
+// Unavailable skips t, saying which backend is missing and why — or fails it under
+// AUTH_TEST_REQUIRE_ALL=1.
+func Unavailable(t testing.TB, backend, why string) {
+	t.Helper()
+	if RequireAll() {
+		t.Fatalf("backend %s unavailable and AUTH_TEST_REQUIRE_ALL=1: %s", backend, why)
+	}
+	t.Skipf("skipping backend %s: %s", backend, why)
+}

@@ -1,0 +1,106 @@
+// Package app holds authd's use cases, one method each. It depends on domain and
+// ports only: which database, token format or mail transport sits behind a port is
+// decided in cmd/authd.
+package app
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/authd/authd/domain"
+	"github.com/authd/authd/ports"
+)
+
+// Config holds the policy knobs of the use cases.
+type Config struct {
+	// RequireActivation keeps pending accounts from logging in; when false, sign-up
+	// creates active accounts and sends no mail.
+	RequireActivation bool
+	AccessTTL         time.Duration
+	RefreshTTL        time.Duration
+	// RefreshReuseGrace is how long after a rotation the previous refresh token is
+	// still answered with the current one (two tabs, a lost response).
+	RefreshReuseGrace time.Duration
+	// LockoutThreshold consecutive failed logins start the back-off; each further
+	// failure doubles the wait from LockoutBase up to LockoutMax.
+	LockoutThreshold int
+	LockoutBase      time.Duration
+	LockoutMax       time.Duration
+	// MaxPageSize caps ListUsers' limit; DefaultPageSize is used when none is given.
+	MaxPageSize     int
+	DefaultPageSize int
+}
+
+// DefaultConfig returns the documented defaults (ARCHITECTURE.md §2, §4).
+func DefaultConfig() Config {
+	return Config{
+		RequireActivation: true,
+		AccessTTL:         15 * time.Minute,
+		RefreshTTL:        720 * time.Hour,
+		RefreshReuseGrace: 10 * time.Second,
+		LockoutThreshold:  5,
+		LockoutBase:       time.Second,
+		LockoutMax:        15 * time.Minute,
+		MaxPageSize:       100,
+		DefaultPageSize:   20,
+	}
+}
+
+// Deps are the ports the use cases drive.
+type Deps struct {
+	Users       ports.UserStore
+	Credentials ports.CredentialStore
+	Sessions    ports.SessionStore
+	Tokens      ports.TokenStore
+	Hasher      ports.Hasher
+	Access      ports.AccessTokens
+	Refresh     ports.RefreshTokens
+	Notifier    ports.Notifier
+	Clock       ports.Clock
+	Random      ports.Random
+	Logger      *slog.Logger
+}
+
+// App is the set of use cases.
+type App struct {
+	Deps
+	cfg Config
+}
+
+// New returns the use cases over deps. A nil Logger discards logs.
+func New(deps Deps, cfg Config) *App {
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &App{Deps: deps, cfg: cfg}
+}
+
+// Config returns the policy the App runs with.
+func (a *App) Config() Config { return a.cfg }
+
+// Principal is the caller behind a verified access token whose session is live.
+type Principal struct {
+	UserID    string
+	SessionID string
+	Role      domain.Role
+	Fresh     bool
+	TokenID   string
+}
+
+// IsAdmin reports whether the caller has the admin role.
+func (p Principal) IsAdmin() bool { return p.Role == domain.RoleAdmin }
+
+// TokenPair is what a login or refresh yields (RFC 6749 §5.1 shape).
+type TokenPair struct {
+	AccessToken  string
+	ExpiresIn    time.Duration
+	RefreshToken string
+	User         domain.User
+}
+
+// Client describes where a request came from, stored on sessions for the user's
+// own review.
+type Client struct {
+	IP        string
+	UserAgent string
+}

@@ -1,0 +1,122 @@
+package app
+
+import (
+	"context"
+	"strings"
+
+	"github.com/authd/authd/domain"
+)
+
+// SignUpInput is what a new user submits. Role and status are never taken from it.
+type SignUpInput struct {
+	Email    string
+	Password string
+	Username string
+	Name     string
+	Mobile   string
+}
+
+// SignUp creates an account: pending with an activation mail when activation is
+// required, active otherwise. Returns validation_failed, email_taken, username_taken.
+func (a *App) SignUp(ctx context.Context, in SignUpInput) (*domain.User, error) {
+	u, err := a.createUser(ctx, in, domain.RoleUser, !a.cfg.RequireActivation)
+	if err != nil {
+		return nil, err
+	}
+	if u.Status == domain.StatusPending {
+		if err := a.sendActivation(ctx, u); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
+}
+
+// CreateAdmin creates an active admin account (the `authd admin create` bootstrap).
+// Returns validation_failed, email_taken, username_taken.
+func (a *App) CreateAdmin(ctx context.Context, in SignUpInput) (*domain.User, error) {
+	return a.createUser(ctx, in, domain.RoleAdmin, true)
+}
+
+func (a *App) createUser(ctx context.Context, in SignUpInput, role domain.Role, active bool) (*domain.User, error) {
+	email := domain.NormalizeEmail(in.Email)
+	username := domain.NormalizeUsername(in.Username)
+	name := strings.TrimSpace(in.Name)
+	mobile := strings.TrimSpace(in.Mobile)
+	if err := validate(
+		domain.ValidateEmail("email", email),
+		domain.ValidatePassword("password", in.Password),
+		domain.ValidateUsername("username", username),
+		domain.ValidateName("name", name),
+		domain.ValidateMobile("mobile", mobile),
+	); err != nil {
+		return nil, err
+	}
+	hash, err := a.Hasher.Hash(ctx, in.Password)
+	if err != nil {
+		return nil, err
+	}
+	id, err := a.newID()
+	if err != nil {
+		return nil, err
+	}
+	now := a.Clock.Now()
+	u := &domain.User{
+		ID: id, Email: email, Username: username, Name: name, Mobile: mobile,
+		Role: role, Status: domain.StatusPending, PasswordHash: hash,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	if active {
+		u.Status = domain.StatusActive
+		u.ActivatedAt = &now
+	}
+	if err := a.Users.Create(ctx, u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// sendActivation stores a new activation token for u (replacing older ones) and
+// mails it. Only storing can fail the caller; a failed mail is logged.
+func (a *App) sendActivation(ctx context.Context, u *domain.User) error {
+	clear, tok, err := a.newOneTimeToken(domain.TokenActivation, u.ID, domain.ActivationTokenTTL)
+	if err != nil {
+		return err
+	}
+	if err := a.Tokens.Create(ctx, tok); err != nil {
+		return err
+	}
+	a.notify(ctx, "activation", u.ID, func(ctx context.Context) error {
+		return a.Notifier.SendActivation(ctx, *u, clear)
+	})
+	return nil
+}
+
+// Activate consumes an activation token and activates its account in one store
+// step. Returns validation_failed (empty token), token_invalid, token_expired.
+func (a *App) Activate(ctx context.Context, token string) (*domain.User, error) {
+	if token == "" {
+		return nil, domain.Invalid(domain.FieldError{Field: "token", Code: "required", Message: "Token is required."})
+	}
+	return a.Tokens.ConsumeActivation(ctx, HashToken(token), a.Clock.Now())
+}
+
+// ResendActivation mails a new activation token if the address belongs to a pending
+// account. It answers the same whether or not it does, so it reveals nothing.
+// Returns validation_failed for a malformed address only.
+func (a *App) ResendActivation(ctx context.Context, email string) error {
+	email = domain.NormalizeEmail(email)
+	if err := validate(domain.ValidateEmail("email", email)); err != nil {
+		return err
+	}
+	u, err := a.Users.ByEmail(ctx, email)
+	if domain.IsCode(err, domain.CodeNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if u.Status != domain.StatusPending {
+		return nil
+	}
+	return a.sendActivation(ctx, u)
+}

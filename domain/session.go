@@ -1,0 +1,38 @@
+package domain
+
+import "time"
+
+// Session is one login: a device or browser holding a refresh token. The store keeps
+// the refresh counter and the time of its last rotation, never a token, so a stolen
+// database yields nothing a client could present.
+type Session struct {
+	ID        string
+	UserID    string
+	Counter   uint64    // the counter inside the current refresh token
+	RotatedAt time.Time // when Counter last advanced (creation time for 0)
+	CreatedAt time.Time
+	ExpiresAt time.Time // refresh tokens die with their session
+	RevokedAt *time.Time
+	UserAgent string
+	IP        string
+}
+
+// Active reports whether the session may still be used at now.
+func (s *Session) Active(now time.Time) bool {
+	return s.RevokedAt == nil && now.Before(s.ExpiresAt)
+}
+
+// LogoutScope says which sessions a logout ends.
+type LogoutScope string
+
+// The logout scopes: the caller's session, every other session of the user, or all.
+const (
+	LogoutSession LogoutScope = "session"
+	LogoutOthers  LogoutScope = "others"
+	LogoutAll     LogoutScope = "all"
+)
+
+// Valid reports whether s is a known scope.
+func (s LogoutScope) Valid() bool {
+	return s == LogoutSession || s == LogoutOthers || s == LogoutAll
+}

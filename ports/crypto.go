@@ -1,0 +1,50 @@
+package ports
+
+import (
+	"context"
+
+	"github.com/authd/authd/domain"
+)
+
+// Hasher turns passwords into PHC-format hashes and checks them. Implementations
+// bound how many hashes run at once, so a login storm queues instead of exhausting
+// memory; a cancelled ctx abandons the wait.
+type Hasher interface {
+	// Hash returns the PHC string of password under the configured parameters.
+	Hash(ctx context.Context, password string) (string, error)
+	// Verify reports whether password matches encoded, and whether encoded uses
+	// parameters other than the configured ones (so the caller should re-hash).
+	// A malformed encoded string is an error.
+	Verify(ctx context.Context, password, encoded string) (ok, needsRehash bool, err error)
+	// Waste spends the time and memory of one verification and discards it, so that
+	// a login for an unknown account takes as long as one for a known account.
+	Waste(ctx context.Context, password string)
+}
+
+// AccessTokens mints and verifies JWT access tokens.
+type AccessTokens interface {
+	// Mint signs claims; the caller has filled every field.
+	Mint(ctx context.Context, claims domain.AccessClaims) (string, error)
+	// Verify checks signature, algorithm, typ, iss, aud, exp and nbf and returns the
+	// claims. Returns token_expired for an expired token and token_invalid for
+	// anything else wrong.
+	Verify(ctx context.Context, token string) (*domain.AccessClaims, error)
+}
+
+// RefreshTokens encodes and decodes the opaque refresh token: session id, counter,
+// and an HMAC over both.
+type RefreshTokens interface {
+	// Encode returns the token for t.
+	Encode(t domain.RefreshToken) string
+	// Decode checks the MAC in constant time and returns the content, or
+	// token_invalid.
+	Decode(token string) (domain.RefreshToken, error)
+}
+
+// Notifier tells a user about their account by some channel (mail, log).
+type Notifier interface {
+	// SendActivation delivers the activation token to u.
+	SendActivation(ctx context.Context, u domain.User, token string) error
+	// SendPasswordReset delivers the password-reset token to u.
+	SendPasswordReset(ctx context.Context, u domain.User, token string) error
+}

@@ -1,0 +1,114 @@
+// Package ports declares the interfaces the use cases need. Each is small, named by
+// role, and mentions only context, domain types and plain values, so that SQL,
+// DynamoDB, JWT or SMTP details never reach app/. Every store method is atomic on its
+// own: a use case that must change two things at once gets one method that does both.
+//
+// Each method's comment names the domain error codes it returns; any other failure
+// is returned as domain.CodeUnavailable (store unreachable) or an internal error.
+package ports
+
+import (
+	"context"
+	"time"
+
+	"github.com/authd/authd/domain"
+)
+
+// UserStore persists accounts. Email and username arrive normalised.
+type UserStore interface {
+	// Create inserts u. Returns email_taken or username_taken when another account
+	// holds the address or name.
+	Create(ctx context.Context, u *domain.User) error
+	// ByID returns the user with that id, or not_found.
+	ByID(ctx context.Context, id string) (*domain.User, error)
+	// ByEmail returns the user with that normalised e-mail, or not_found.
+	ByEmail(ctx context.Context, email string) (*domain.User, error)
+	// ByUsername returns the user with that normalised username, or not_found.
+	ByUsername(ctx context.Context, username string) (*domain.User, error)
+	// Update writes u's profile fields (email, username, name, mobile, role, status,
+	// activated_at, updated_at); the password hash and login-failure fields are left
+	// alone. Returns not_found, email_taken or username_taken.
+	Update(ctx context.Context, u *domain.User) error
+	// Delete removes the user together with its sessions and one-time tokens, and
+	// frees its e-mail and username. Returns not_found.
+	Delete(ctx context.Context, id string) error
+	// List returns up to limit users ordered by id ascending, starting after the id
+	// afterID ("" for the first page).
+	List(ctx context.Context, afterID string, limit int) ([]domain.User, error)
+}
+
+// CredentialStore changes what proves a user's identity, and counts failed logins in
+// the store so that every instance sees them and a restart forgets nothing.
+type CredentialStore interface {
+	// SetPasswordHash replaces the user's password hash (a rehash on login after the
+	// argon2 parameters changed). Returns not_found.
+	SetPasswordHash(ctx context.Context, userID, hash string, at time.Time) error
+	// ChangePassword sets the hash and revokes every session of the user except
+	// keepSessionID ("" revokes all), in one atomic step. Returns not_found.
+	ChangePassword(ctx context.Context, userID, hash, keepSessionID string, at time.Time) error
+	// RecordLoginFailure adds one to the user's consecutive failed logins, stamps it
+	// with at, and returns the new count. Returns not_found.
+	RecordLoginFailure(ctx context.Context, userID string, at time.Time) (int, error)
+	// ResetLoginFailures sets the count back to zero. Returns not_found.
+	ResetLoginFailures(ctx context.Context, userID string) error
+}
+
+// SessionStore persists logins and their refresh counters.
+type SessionStore interface {
+	// Create inserts s. Returns conflict if the id exists.
+	Create(ctx context.Context, s *domain.Session) error
+	// ByID returns the session, revoked or expired ones included, or not_found.
+	ByID(ctx context.Context, id string) (*domain.Session, error)
+	// Rotate advances the counter from `from` to from+1 and sets RotatedAt to at, as
+	// one compare-and-swap. Returns not_found when no session has the id and conflict
+	// when the counter is no longer `from` or the session is revoked: of N concurrent
+	// calls with one `from`, exactly one succeeds.
+	Rotate(ctx context.Context, id string, from uint64, at time.Time) error
+	// Revoke marks the session revoked at `at`; revoking a revoked session keeps the
+	// first time and succeeds. Returns not_found.
+	Revoke(ctx context.Context, id string, at time.Time) error
+	// RevokeAll revokes every live session of the user except exceptID ("" for none)
+	// and returns how many it revoked.
+	RevokeAll(ctx context.Context, userID, exceptID string, at time.Time) (int, error)
+}
+
+// TokenStore persists one-time tokens (activation, password reset) by their hash and
+// applies each one's effect in the same atomic step that consumes it.
+type TokenStore interface {
+	// Create stores t and deletes every earlier token of the same kind for the same
+	// user, so only the newest link works. Returns not_found if the user is gone.
+	Create(ctx context.Context, t *domain.OneTimeToken) error
+	// ConsumeActivation deletes the activation token with that hash and, in the same
+	// atomic step, moves its user from pending to active (ActivatedAt = now); a user
+	// in another status is left as is. Returns the user afterwards; token_invalid
+	// when no such activation token exists (unknown, used, other kind), token_expired
+	// when it expired (the token is then deleted).
+	ConsumeActivation(ctx context.Context, hash string, now time.Time) (*domain.User, error)
+	// ConsumeReset deletes the password-reset token with that hash and, in the same
+	// atomic step, sets the user's password hash, clears its failed logins and
+	// revokes all of its sessions. Returns the user afterwards; token_invalid or
+	// token_expired as ConsumeActivation.
+	ConsumeReset(ctx context.Context, hash, newPasswordHash string, now time.Time) (*domain.User, error)
+}
+
+// SecretStore keeps generated secrets (the default signing key, the refresh key) so
+// every instance on one database and every restart use the same ones.
+type SecretStore interface {
+	// Secret stores candidate under name unless a value is already stored, and
+	// returns the stored value: concurrent first starts agree on one winner.
+	Secret(ctx context.Context, name string, candidate []byte) ([]byte, error)
+}
+
+// Backend is one database with every store port. Stores that share a backend see
+// each other's writes, which the cross-entity atomic methods rely on.
+type Backend interface {
+	Users() UserStore
+	Credentials() CredentialStore
+	Sessions() SessionStore
+	Tokens() TokenStore
+	Secrets() SecretStore
+	// Ping returns unavailable when the database cannot be reached.
+	Ping(ctx context.Context) error
+	// Close releases connections.
+	Close() error
+}
