@@ -48,17 +48,17 @@ func DefaultConfig() Config {
 
 // Deps are the ports the use cases drive.
 type Deps struct {
-	Users       ports.UserStore
-	Credentials ports.CredentialStore
-	Sessions    ports.SessionStore
-	Tokens      ports.TokenStore
-	Hasher      ports.Hasher
-	Access      ports.AccessTokens
-	Refresh     ports.RefreshTokens
-	Notifier    ports.Notifier
-	Clock       ports.Clock
-	Random      ports.Random
-	Logger      *slog.Logger
+	Users         ports.UserStore
+	Credentials   ports.CredentialStore
+	Sessions      ports.SessionStore
+	Tokens        ports.TokenStore
+	Hasher        ports.Hasher
+	AccessTokens  ports.AccessTokens
+	RefreshTokens ports.RefreshTokens
+	Notifier      ports.Notifier
+	Clock         ports.Clock
+	Random        ports.Random
+	Logger        *slog.Logger
 }
 
 // App is the set of use cases.

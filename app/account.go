@@ -1,0 +1,128 @@
+package app
+
+import (
+	"context"
+
+	"github.com/authd/authd/domain"
+)
+
+// ChangePassword replaces the caller's password after checking the current one, and
+// revokes every other session in the same store step; the caller's session stays.
+// Returns validation_failed, invalid_credentials (wrong current password).
+func (a *App) ChangePassword(ctx context.Context, p Principal, current, next string) error {
+	if err := validate(
+		requiredField("current_password", current),
+		domain.ValidatePassword("new_password", next),
+	); err != nil {
+		return err
+	}
+	u, err := a.Users.ByID(ctx, p.UserID)
+	if err != nil {
+		return err
+	}
+	if err := a.checkPassword(ctx, u, current); err != nil {
+		return err
+	}
+	hash, err := a.Hasher.Hash(ctx, next)
+	if err != nil {
+		return err
+	}
+	return a.Credentials.ChangePassword(ctx, u.ID, hash, p.SessionID, a.Clock.Now())
+}
+
+// DeleteAccount removes the caller's account with its sessions and tokens after
+// checking the password; the e-mail and username become free. Returns
+// validation_failed, invalid_credentials.
+func (a *App) DeleteAccount(ctx context.Context, p Principal, password string) error {
+	if err := validate(requiredField("password", password)); err != nil {
+		return err
+	}
+	u, err := a.Users.ByID(ctx, p.UserID)
+	if err != nil {
+		return err
+	}
+	if err := a.checkPassword(ctx, u, password); err != nil {
+		return err
+	}
+	return a.Users.Delete(ctx, u.ID)
+}
+
+// ForgotPassword mails a password-reset token (valid one hour, replacing earlier
+// ones) if the address belongs to an account that is not disabled. It answers the
+// same whether or not it does. Returns validation_failed for a malformed address.
+func (a *App) ForgotPassword(ctx context.Context, email string) error {
+	email = domain.NormalizeEmail(email)
+	if err := validate(domain.ValidateEmail("email", email)); err != nil {
+		return err
+	}
+	u, err := a.Users.ByEmail(ctx, email)
+	if domain.IsCode(err, domain.CodeNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if u.Status == domain.StatusDisabled {
+		return nil
+	}
+	clear, tok, err := a.newOneTimeToken(domain.TokenPasswordReset, u.ID, domain.PasswordResetTokenTTL)
+	if err != nil {
+		return err
+	}
+	if err := a.Tokens.Create(ctx, tok); err != nil {
+		return err
+	}
+	a.notify(ctx, "password_reset", u.ID, func(ctx context.Context) error {
+		return a.Notifier.SendPasswordReset(ctx, *u, clear)
+	})
+	return nil
+}
+
+// ResetPassword sets a new password with a reset token and revokes every session,
+// in one store step. The password is checked first, so a refused password leaves
+// the token usable. Returns validation_failed, token_invalid, token_expired.
+func (a *App) ResetPassword(ctx context.Context, token, password string) error {
+	if err := validate(
+		requiredField("token", token),
+		domain.ValidatePassword("new_password", password),
+	); err != nil {
+		return err
+	}
+	hash, err := a.Hasher.Hash(ctx, password)
+	if err != nil {
+		return err
+	}
+	_, err = a.Tokens.ConsumeReset(ctx, HashToken(token), hash, a.Clock.Now())
+	return err
+}
+
+// checkPassword verifies password against u's hash for a signed-in caller. It obeys
+// and feeds the same per-account back-off as Login, so a stolen access token cannot
+// be used to guess the password. Returns rate_limited, invalid_credentials.
+func (a *App) checkPassword(ctx context.Context, u *domain.User, password string) error {
+	if wait := a.lockoutRemaining(u); wait > 0 {
+		return &domain.Error{Code: domain.CodeRateLimited, RetryAfter: wait,
+			Message: "Too many wrong passwords for this account; try again later."}
+	}
+	ok, _, err := a.Hasher.Verify(ctx, password, u.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if _, err := a.Credentials.RecordLoginFailure(ctx, u.ID, a.Clock.Now()); err != nil {
+			return err
+		}
+		return domain.Errorf(domain.CodeInvalidCredentials, "The password is not correct.")
+	}
+	if u.FailedLogins > 0 {
+		return a.Credentials.ResetLoginFailures(ctx, u.ID)
+	}
+	return nil
+}
+
+func requiredField(field, value string) *domain.FieldError {
+	if value == "" {
+		return &domain.FieldError{Field: field, Code: "required", Message: "This field is required."}
+	}
+	return nil
+}

@@ -1,0 +1,165 @@
+package app
+
+import (
+	"context"
+	"encoding/base64"
+	"strings"
+
+	"github.com/authd/authd/domain"
+)
+
+// UserPage is one page of ListUsers; NextCursor is empty on the last page.
+type UserPage struct {
+	Users      []domain.User
+	NextCursor string
+}
+
+// ListUsers returns users in a stable order (by id, which is time-ordered), limit at
+// a time; cursor is the opaque NextCursor of the previous page. Admins only.
+// Returns forbidden, validation_failed (bad cursor or limit).
+func (a *App) ListUsers(ctx context.Context, p Principal, cursor string, limit int) (*UserPage, error) {
+	if !p.IsAdmin() {
+		return nil, errForbidden()
+	}
+	switch {
+	case limit == 0:
+		limit = a.cfg.DefaultPageSize
+	case limit < 0:
+		return nil, domain.Invalid(domain.FieldError{Field: "limit", Code: "invalid", Message: "Limit must be positive."})
+	case limit > a.cfg.MaxPageSize:
+		limit = a.cfg.MaxPageSize
+	}
+	after := ""
+	if cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(cursor)
+		if err != nil || len(b) == 0 || len(b) > 64 || strings.ContainsAny(string(b), "\x00") {
+			return nil, domain.Invalid(domain.FieldError{Field: "cursor", Code: "invalid", Message: "Cursor is not valid."})
+		}
+		after = string(b)
+	}
+	// Ask for one extra row to learn whether another page exists without a count.
+	users, err := a.Users.List(ctx, after, limit+1)
+	if err != nil {
+		return nil, err
+	}
+	page := &UserPage{Users: users}
+	if len(users) > limit {
+		page.Users = users[:limit]
+		page.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(users[limit-1].ID))
+	}
+	return page, nil
+}
+
+// GetUser returns one account to its owner or an admin. Returns forbidden, not_found.
+func (a *App) GetUser(ctx context.Context, p Principal, id string) (*domain.User, error) {
+	if !p.IsAdmin() && p.UserID != id {
+		return nil, errForbidden()
+	}
+	return a.Users.ByID(ctx, id)
+}
+
+// UserPatch holds the fields an update changes; nil leaves a field alone. Role and
+// Status are honoured for admins only.
+type UserPatch struct {
+	Name     *string
+	Username *string
+	Mobile   *string
+	Role     *domain.Role
+	Status   *domain.Status
+}
+
+// UpdateUser changes an account's profile (owner or admin) and, for admins, its role
+// and status. Disabling an account also revokes its sessions. Returns forbidden
+// (not the owner, or a non-admin setting role/status), not_found,
+// validation_failed, username_taken.
+func (a *App) UpdateUser(ctx context.Context, p Principal, id string, patch UserPatch) (*domain.User, error) {
+	if !p.IsAdmin() && (p.UserID != id || patch.Role != nil || patch.Status != nil) {
+		return nil, errForbidden()
+	}
+	u, err := a.Users.ByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	var fields []*domain.FieldError
+	if patch.Name != nil {
+		u.Name = strings.TrimSpace(*patch.Name)
+		fields = append(fields, domain.ValidateName("name", u.Name))
+	}
+	if patch.Username != nil {
+		u.Username = domain.NormalizeUsername(*patch.Username)
+		fields = append(fields, domain.ValidateUsername("username", u.Username))
+	}
+	if patch.Mobile != nil {
+		u.Mobile = strings.TrimSpace(*patch.Mobile)
+		fields = append(fields, domain.ValidateMobile("mobile", u.Mobile))
+	}
+	if patch.Role != nil {
+		if !patch.Role.Valid() {
+			fields = append(fields, &domain.FieldError{Field: "role", Code: "invalid", Message: "Role must be user or admin."})
+		}
+		u.Role = *patch.Role
+	}
+	disabling := false
+	if patch.Status != nil {
+		if !patch.Status.Valid() {
+			fields = append(fields, &domain.FieldError{Field: "status", Code: "invalid", Message: "Status must be pending, active or disabled."})
+		}
+		disabling = *patch.Status == domain.StatusDisabled && u.Status != domain.StatusDisabled
+		if *patch.Status == domain.StatusActive && u.ActivatedAt == nil {
+			now := a.Clock.Now()
+			u.ActivatedAt = &now
+		}
+		u.Status = *patch.Status
+	}
+	if err := validate(fields...); err != nil {
+		return nil, err
+	}
+	u.UpdatedAt = a.Clock.Now()
+	if err := a.Users.Update(ctx, u); err != nil {
+		return nil, err
+	}
+	if disabling {
+		if _, err := a.Sessions.RevokeAll(ctx, u.ID, "", a.Clock.Now()); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
+}
+
+// DeleteUser removes any account with its sessions and tokens. Admins only, and only
+// with a fresh token (one minted by a login, not a refresh), so a stolen long-lived
+// session cannot wipe accounts. Returns forbidden, fresh_token_required, not_found.
+func (a *App) DeleteUser(ctx context.Context, p Principal, id string) error {
+	if !p.IsAdmin() {
+		return errForbidden()
+	}
+	if !p.Fresh {
+		return domain.Errorf(domain.CodeFreshTokenRequired, "Deleting a user needs a token from a recent login; log in again.")
+	}
+	return a.Users.Delete(ctx, id)
+}
+
+// AdminActivate activates a pending account without its token. Admins only.
+// Returns forbidden, not_found.
+func (a *App) AdminActivate(ctx context.Context, p Principal, id string) (*domain.User, error) {
+	if !p.IsAdmin() {
+		return nil, errForbidden()
+	}
+	u, err := a.Users.ByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if u.Status != domain.StatusPending {
+		return u, nil
+	}
+	now := a.Clock.Now()
+	u.Status, u.ActivatedAt, u.UpdatedAt = domain.StatusActive, &now, now
+	if err := a.Users.Update(ctx, u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+func errForbidden() error {
+	return domain.Errorf(domain.CodeForbidden, "You are not allowed to do this.")
+}

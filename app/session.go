@@ -1,0 +1,69 @@
+package app
+
+import (
+	"context"
+
+	"github.com/authd/authd/domain"
+)
+
+// Authenticate verifies an access token and checks that its session is still live,
+// so that a logout takes effect at once on this service's own endpoints. Returns
+// token_missing, token_invalid, token_expired, token_revoked.
+func (a *App) Authenticate(ctx context.Context, accessToken string) (*Principal, error) {
+	if accessToken == "" {
+		return nil, domain.Errorf(domain.CodeTokenMissing, "An access token is required.")
+	}
+	claims, err := a.AccessTokens.Verify(ctx, accessToken)
+	if err != nil {
+		return nil, err
+	}
+	s, err := a.Sessions.ByID(ctx, claims.SessionID)
+	if domain.IsCode(err, domain.CodeNotFound) {
+		return nil, domain.Errorf(domain.CodeTokenRevoked, "The session has ended.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if s.UserID != claims.Subject {
+		return nil, domain.Errorf(domain.CodeTokenInvalid, "The access token is not valid.")
+	}
+	if err := a.checkSession(s); err != nil {
+		return nil, err
+	}
+	return &Principal{
+		UserID: claims.Subject, SessionID: claims.SessionID, Role: claims.Role,
+		Fresh: claims.Fresh, TokenID: claims.ID,
+	}, nil
+}
+
+// Logout ends the caller's session, every other session of the caller, or all of
+// them. Returns validation_failed for an unknown scope.
+func (a *App) Logout(ctx context.Context, p Principal, scope domain.LogoutScope) error {
+	if scope == "" {
+		scope = domain.LogoutSession
+	}
+	if !scope.Valid() {
+		return domain.Invalid(domain.FieldError{Field: "scope", Code: "invalid",
+			Message: "Scope must be one of session, others, all."})
+	}
+	now := a.Clock.Now()
+	switch scope {
+	case domain.LogoutOthers:
+		_, err := a.Sessions.RevokeAll(ctx, p.UserID, p.SessionID, now)
+		return err
+	case domain.LogoutAll:
+		_, err := a.Sessions.RevokeAll(ctx, p.UserID, "", now)
+		return err
+	default:
+		err := a.Sessions.Revoke(ctx, p.SessionID, now)
+		if domain.IsCode(err, domain.CodeNotFound) {
+			return nil
+		}
+		return err
+	}
+}
+
+// Me returns the caller's account. Returns not_found if it was deleted meanwhile.
+func (a *App) Me(ctx context.Context, p Principal) (*domain.User, error) {
+	return a.Users.ByID(ctx, p.UserID)
+}
