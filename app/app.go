@@ -5,6 +5,7 @@ package app
 
 import (
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/authd/authd/domain"
@@ -29,6 +30,9 @@ type Config struct {
 	// MaxPageSize caps ListUsers' limit; DefaultPageSize is used when none is given.
 	MaxPageSize     int
 	DefaultPageSize int
+	// AsyncNotify sends mails in the background (see App.Drain) instead of inside
+	// the request.
+	AsyncNotify bool
 }
 
 // DefaultConfig returns the documented defaults (ARCHITECTURE.md §2, §4).
@@ -64,7 +68,8 @@ type Deps struct {
 // App is the set of use cases.
 type App struct {
 	Deps
-	cfg Config
+	cfg   Config
+	mails sync.WaitGroup
 }
 
 // New returns the use cases over deps. A nil Logger discards logs.

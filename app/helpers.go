@@ -51,12 +51,30 @@ func validate(errs ...*domain.FieldError) error {
 	return domain.Invalid(fields...)
 }
 
-// sendInBackground hands a mail to the notifier without letting its failure or
-// slowness fail the request that caused it; the notifier's error is logged with the
-// reason. The context is detached so a client hanging up does not cancel the mail.
+// notify hands a mail to the notifier without letting its failure fail the request
+// that caused it; the notifier's error is logged with the reason. With AsyncNotify
+// the mail goes out in the background, so a slow mail server neither slows the
+// request nor reveals through timing whether an address has an account; Drain waits
+// for those deliveries at shutdown. The context is detached so a client hanging up
+// does not cancel the mail.
 func (a *App) notify(ctx context.Context, what string, userID string, send func(context.Context) error) {
 	ctx = context.WithoutCancel(ctx)
-	if err := send(ctx); err != nil {
-		a.Logger.ErrorContext(ctx, "notification failed", "kind", what, "user_id", userID, "err", err)
+	deliver := func() {
+		if err := send(ctx); err != nil {
+			a.Logger.ErrorContext(ctx, "notification failed", "kind", what, "user_id", userID, "err", err)
+		}
 	}
+	if !a.cfg.AsyncNotify {
+		deliver()
+		return
+	}
+	a.mails.Add(1)
+	go func() {
+		defer a.mails.Done()
+		deliver()
+	}()
 }
+
+// Drain waits until every notification handed to the background has been delivered
+// or has failed, so a graceful shutdown loses no acknowledged mail.
+func (a *App) Drain() { a.mails.Wait() }
