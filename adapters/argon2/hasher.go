@@ -1,0 +1,195 @@
+// Package argon2 implements ports.Hasher with argon2id in the PHC string format
+// ($argon2id$v=19$m=19456,t=2,p=1$salt$hash), on github.com/alexedwards/argon2id and
+// golang.org/x/crypto/argon2. Every hash and verification runs under a concurrency
+// bound, because each one allocates the full memory cost: a login storm must queue,
+// not take the process down.
+package argon2
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"github.com/alexedwards/argon2id"
+	xargon2 "golang.org/x/crypto/argon2"
+
+	"github.com/authd/authd/domain"
+	"github.com/authd/authd/ports"
+)
+
+var _ ports.Hasher = (*Hasher)(nil)
+
+// ErrMalformedHash is the cause of Verify's error for a stored string that is not an
+// argon2id v19 PHC hash within the sanity bounds. It means corrupt or foreign data
+// in the store, never a wrong password.
+var ErrMalformedHash = errors.New("argon2: stored hash is not a valid argon2id PHC string")
+
+// busyRetryAfter is the Retry-After suggested when a caller gives up waiting for a
+// hashing slot: one hash takes tens of milliseconds, so the queue drains quickly.
+const busyRetryAfter = time.Second
+
+// Hasher hashes and verifies passwords with argon2id under a concurrency bound. It
+// is safe for concurrent use.
+type Hasher struct {
+	params Params
+	sem    chan struct{}
+
+	// wasteSalt and wasteKey are the fixed dummy hash that Waste verifies against.
+	wasteSalt []byte
+	wasteKey  []byte
+
+	// inFlight counts computations holding a slot; observe, when set by tests,
+	// is told the count each time one starts.
+	inFlight atomic.Int32
+	observe  func(inFlight int)
+}
+
+// New returns a Hasher that hashes with p and runs at most maxConcurrent argon2
+// computations at once (runtime.NumCPU() when maxConcurrent ≤ 0). With the default
+// 19 MiB per hash, the bound caps hashing memory at maxConcurrent × 19 MiB. p should
+// come from DefaultParams or ParseParams; salt and key lengths of zero take the
+// defaults.
+func New(p Params, maxConcurrent int) *Hasher {
+	d := DefaultParams()
+	if p.SaltLen == 0 {
+		p.SaltLen = d.SaltLen
+	}
+	if p.KeyLen == 0 {
+		p.KeyLen = d.KeyLen
+	}
+	if maxConcurrent <= 0 {
+		maxConcurrent = runtime.NumCPU()
+	}
+	h := &Hasher{
+		params:    p,
+		sem:       make(chan struct{}, maxConcurrent),
+		wasteSalt: make([]byte, p.SaltLen),
+		wasteKey:  make([]byte, p.KeyLen),
+	}
+	for i := range h.wasteSalt {
+		h.wasteSalt[i] = byte(i)
+	}
+	return h
+}
+
+// Params returns the parameters new hashes are made with.
+func (h *Hasher) Params() Params { return h.params }
+
+// Hash returns the PHC string of password under the configured parameters, with a
+// fresh random salt. It fails with unavailable when ctx ends while waiting for a slot.
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
+	if err := h.params.check(); err != nil {
+		return "", fmt.Errorf("argon2: configured parameters: %w", err)
+	}
+	release, err := h.acquire(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	encoded, err := argon2id.CreateHash(password, h.libParams())
+	if err != nil {
+		return "", fmt.Errorf("argon2: hash: %w", err)
+	}
+	return encoded, nil
+}
+
+// Verify reports whether password matches encoded, comparing in constant time, and
+// whether encoded was made with parameters (m, t, p, salt or key length) other than
+// the configured ones, so the caller should store a fresh hash after a successful
+// login. A string that is not a well-formed argon2id v19 hash is an error wrapping
+// ErrMalformedHash; a cancelled wait is unavailable.
+func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, needsRehash bool, err error) {
+	stored, err := decode(encoded)
+	if err != nil {
+		return false, false, err
+	}
+	release, err := h.acquire(ctx)
+	if err != nil {
+		return false, false, err
+	}
+	defer release()
+	ok, _, err = argon2id.CheckHash(password, encoded)
+	if err != nil {
+		return false, false, fmt.Errorf("%w: %w", ErrMalformedHash, err)
+	}
+	return ok, stored != h.params, nil
+}
+
+// Waste spends the time and memory of one verification under the configured
+// parameters against a fixed dummy hash and discards the outcome, so that a login
+// for an unknown account costs what one for a known account costs. It returns early
+// only when ctx ends while waiting for a slot.
+func (h *Hasher) Waste(ctx context.Context, password string) {
+	if h.params.check() != nil {
+		return
+	}
+	release, err := h.acquire(ctx)
+	if err != nil {
+		return
+	}
+	defer release()
+	p := h.params
+	key := xargon2.IDKey([]byte(password), h.wasteSalt, p.Time, p.Memory, p.Threads, p.KeyLen)
+	subtle.ConstantTimeCompare(key, h.wasteKey)
+}
+
+// acquire waits for a hashing slot or for ctx to end; the returned func frees it.
+func (h *Hasher) acquire(ctx context.Context) (func(), error) {
+	select {
+	case h.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, &domain.Error{
+			Code:       domain.CodeUnavailable,
+			Message:    "The service is busy; try again shortly.",
+			RetryAfter: busyRetryAfter,
+			Err:        fmt.Errorf("argon2: waiting for a hashing slot: %w", ctx.Err()),
+		}
+	}
+	n := h.inFlight.Add(1)
+	if h.observe != nil {
+		h.observe(int(n))
+	}
+	return func() {
+		h.inFlight.Add(-1)
+		<-h.sem
+	}, nil
+}
+
+func (h *Hasher) libParams() *argon2id.Params {
+	return &argon2id.Params{
+		Memory:      h.params.Memory,
+		Iterations:  h.params.Time,
+		Parallelism: h.params.Threads,
+		SaltLength:  h.params.SaltLen,
+		KeyLength:   h.params.KeyLen,
+	}
+}
+
+// decode parses a stored PHC string and checks its parameters against the sanity
+// bounds before anything is allocated for it.
+func decode(encoded string) (Params, error) {
+	lp, _, _, err := argon2id.DecodeHash(encoded)
+	if err != nil {
+		return Params{}, fmt.Errorf("%w: %w", ErrMalformedHash, err)
+	}
+	p := Params{
+		Memory:  lp.Memory,
+		Time:    lp.Iterations,
+		Threads: lp.Parallelism,
+		SaltLen: lp.SaltLength,
+		KeyLen:  lp.KeyLength,
+	}
+	if err := p.check(); err != nil {
+		return Params{}, fmt.Errorf("%w: %w", ErrMalformedHash, err)
+	}
+	if want := fmt.Sprintf("$argon2id$v=%d$%s$", xargon2.Version, p); len(encoded) < len(want) || encoded[:len(want)] != want {
+		// DecodeHash reads numbers with Sscanf, which tolerates trailing junk and
+		// leading zeros; insist on the canonical form this package writes.
+		return Params{}, fmt.Errorf("%w: parameters are not in canonical form", ErrMalformedHash)
+	}
+	return p, nil
+}
