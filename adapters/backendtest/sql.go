@@ -1,0 +1,214 @@
+package backendtest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	tcmysql "github.com/testcontainers/testcontainers-go/modules/mysql"
+	tcpostgres "github.com/testcontainers/testcontainers-go/modules/postgres"
+
+	"github.com/authd/authd/adapters/sqlstore"
+	"github.com/authd/authd/ports"
+)
+
+// The SQL backends. SQLite needs nothing but a temporary directory; PostgreSQL and
+// MySQL come from AUTH_TEST_POSTGRES_URL / AUTH_TEST_MYSQL_URL (an account allowed to
+// create databases) or else from one testcontainers-go container per test binary.
+// Every test gets its own database, dropped when the test ends, because CI servers
+// keep their state between runs.
+func init() {
+	Register(Provider{Name: "sqlite", URL: sqliteURL, Open: openSQL})
+	Register(Provider{Name: "postgres", URL: postgresURL, Open: openSQL})
+	Register(Provider{Name: "mysql", URL: mysqlURL, Open: openSQL})
+}
+
+// Container images used when no server URL is given.
+const (
+	postgresImage = "postgres:16-alpine"
+	mysqlImage    = "mysql:8.4"
+)
+
+// adminTimeout bounds creating or dropping one test database.
+const adminTimeout = 30 * time.Second
+
+// openSQL opens a SQL store and migrates it, as `authd serve` does at start.
+func openSQL(ctx context.Context, url string) (ports.Backend, error) {
+	s, err := sqlstore.Open(ctx, url, sqlstore.Options{})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Migrate(ctx); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// sqliteURL returns a database file in t's temporary directory.
+func sqliteURL(t testing.TB) string {
+	return "sqlite://" + filepath.Join(t.TempDir(), "authd.db")
+}
+
+// server is the admin URL of a database server, found once per test binary.
+type server struct {
+	once sync.Once
+	url  string
+	err  error
+}
+
+var pgServer, myServer server
+
+// get returns the server's admin URL: from the environment variable, else from
+// start (a container), remembering the outcome for later tests.
+func (s *server) get(envVar string, start func(context.Context) (string, error)) (string, error) {
+	s.once.Do(func() {
+		if v := strings.TrimSpace(os.Getenv(envVar)); v != "" {
+			s.url = v
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		s.url, s.err = startContainer(ctx, start)
+		if s.err != nil {
+			s.err = fmt.Errorf("%s is not set and no container could be started: %w", envVar, s.err)
+		}
+	})
+	return s.url, s.err
+}
+
+// startContainer runs start, turning a panic of the container library (it has
+// panicked when no Docker engine exists) into an error. The container is left to
+// testcontainers' reaper (Ryuk), which removes it when the test binary exits.
+func startContainer(ctx context.Context, start func(context.Context) (string, error)) (url string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("testcontainers: %v", r)
+		}
+	}()
+	return start(ctx)
+}
+
+// postgresURL creates a fresh database on the PostgreSQL server.
+func postgresURL(t testing.TB) string {
+	t.Helper()
+	admin, err := pgServer.get("AUTH_TEST_POSTGRES_URL", startPostgres)
+	if err != nil {
+		Unavailable(t, "postgres", err.Error())
+		return ""
+	}
+	u, err := url.Parse(admin)
+	if err != nil {
+		t.Fatalf("backendtest: AUTH_TEST_POSTGRES_URL is not a URL")
+	}
+	name := uniqueName()
+	withAdminDB(t, "postgres", "pgx", admin, `CREATE DATABASE "`+name+`"`)
+	t.Cleanup(func() {
+		withAdminDB(t, "postgres", "pgx", admin, `DROP DATABASE IF EXISTS "`+name+`" WITH (FORCE)`)
+	})
+	u.Path = "/" + name
+	return u.String()
+}
+
+// mysqlURL creates a fresh database on the MySQL/MariaDB server.
+func mysqlURL(t testing.TB) string {
+	t.Helper()
+	admin, err := myServer.get("AUTH_TEST_MYSQL_URL", startMySQL)
+	if err != nil {
+		Unavailable(t, "mysql", err.Error())
+		return ""
+	}
+	u, err := url.Parse(admin)
+	if err != nil || u.Host == "" {
+		t.Fatalf("backendtest: AUTH_TEST_MYSQL_URL is not a mysql://user:pass@host:port/db URL")
+	}
+	cfg := mysql.NewConfig()
+	cfg.Net, cfg.Addr = "tcp", u.Host
+	if u.Port() == "" {
+		cfg.Addr += ":3306"
+	}
+	if u.User != nil {
+		cfg.User = u.User.Username()
+		cfg.Passwd, _ = u.User.Password()
+	}
+	cfg.Timeout = 5 * time.Second
+	dsn := cfg.FormatDSN()
+	name := uniqueName()
+	withAdminDB(t, "mysql", "mysql", dsn, "CREATE DATABASE `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+	t.Cleanup(func() { withAdminDB(t, "mysql", "mysql", dsn, "DROP DATABASE IF EXISTS `"+name+"`") })
+	u.Path = "/" + name
+	return u.String()
+}
+
+// withAdminDB runs one administrative statement on the server. A server that
+// cannot be reached makes the backend unavailable (skip, or fail under
+// AUTH_TEST_REQUIRE_ALL); any other failure fails the test.
+func withAdminDB(t testing.TB, backend, driver, dsn, stmt string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), adminTimeout)
+	defer cancel()
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatalf("backendtest: %s: open admin connection: %v", backend, err)
+	}
+	defer func() { _ = db.Close() }()
+	if err := db.PingContext(ctx); err != nil {
+		Unavailable(t, backend, fmt.Sprintf("cannot reach the server: %v", err))
+		return
+	}
+	if _, err := db.ExecContext(ctx, stmt); err != nil {
+		t.Fatalf("backendtest: %s: %s: %v", backend, strings.Fields(stmt)[0], err)
+	}
+}
+
+// uniqueName returns a database name no other test run uses.
+func uniqueName() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return "authd_test_" + hex.EncodeToString(b)
+}
+
+// startPostgres starts a PostgreSQL container and returns its admin URL.
+func startPostgres(ctx context.Context) (string, error) {
+	c, err := tcpostgres.Run(ctx, postgresImage,
+		tcpostgres.WithDatabase("postgres"),
+		tcpostgres.WithUsername("postgres"),
+		tcpostgres.WithPassword("postgres"),
+		tcpostgres.BasicWaitStrategies())
+	if err != nil {
+		return "", err
+	}
+	return c.ConnectionString(ctx, "sslmode=disable")
+}
+
+// startMySQL starts a MySQL container and returns its admin URL in authd's
+// mysql:// form.
+func startMySQL(ctx context.Context) (string, error) {
+	c, err := tcmysql.Run(ctx, mysqlImage,
+		tcmysql.WithDatabase("test"),
+		tcmysql.WithUsername("root"),
+		tcmysql.WithPassword("test"))
+	if err != nil {
+		return "", err
+	}
+	dsn, err := c.ConnectionString(ctx)
+	if err != nil {
+		return "", err
+	}
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return "", err
+	}
+	u := url.URL{Scheme: "mysql", User: url.UserPassword(cfg.User, cfg.Passwd), Host: cfg.Addr, Path: "/" + cfg.DBName}
+	return u.String(), nil
+}

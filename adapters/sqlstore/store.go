@@ -1,0 +1,214 @@
+// Package sqlstore implements authd's store ports on SQL databases through bun:
+// SQLite (the embedded default, pure Go), PostgreSQL and MySQL/MariaDB. One Store
+// is one database; its Users, Credentials, Sessions, Tokens and Secrets share the
+// connection pool, and every method that changes more than one row owns its
+// transaction, so each port method is atomic on its own.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/mysqldialect"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	"github.com/uptrace/bun/schema"
+
+	"github.com/authd/authd/ports"
+
+	// The database/sql drivers, one per dialect: pgx ("pgx"), go-sql-driver
+	// ("mysql") and the pure-Go SQLite ("sqlite"), which keeps CGO_ENABLED=0 builds.
+	_ "github.com/go-sql-driver/mysql"
+	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
+)
+
+var _ ports.Backend = (*Store)(nil)
+
+// Options tunes the connection pool. A zero field takes the dialect's default; the
+// composition root maps AUTH_DB_MAX_OPEN_CONNS, AUTH_DB_MAX_IDLE_CONNS and
+// AUTH_DB_CONN_MAX_LIFETIME into it.
+type Options struct {
+	// MaxOpenConns caps connections to the server (default 25; 8 for a SQLite file,
+	// whose writers take turns anyway; always 1 for SQLite :memory:).
+	MaxOpenConns int
+	// MaxIdleConns is how many connections stay open between bursts (default
+	// MaxOpenConns, so a steady load never reconnects).
+	MaxIdleConns int
+	// ConnMaxLifetime recycles connections, so server restarts, fail-overs and load
+	// balancers are followed (default 30m; unlimited for SQLite).
+	ConnMaxLifetime time.Duration
+	// ConnMaxIdleTime closes connections idle this long (default 5m; unlimited for
+	// SQLite).
+	ConnMaxIdleTime time.Duration
+}
+
+// withDefaults fills zero fields with the defaults of the target's dialect.
+func (o Options) withDefaults(t target) Options {
+	if t.memory {
+		// An in-memory SQLite database exists only inside its connection: exactly
+		// one, never closed while the Store lives.
+		return Options{MaxOpenConns: 1, MaxIdleConns: 1}
+	}
+	if o.MaxOpenConns <= 0 {
+		o.MaxOpenConns = 25
+		if t.dialect == dialectSQLite {
+			o.MaxOpenConns = 8
+		}
+	}
+	if o.MaxIdleConns <= 0 || o.MaxIdleConns > o.MaxOpenConns {
+		o.MaxIdleConns = o.MaxOpenConns
+	}
+	if t.dialect != dialectSQLite {
+		if o.ConnMaxLifetime <= 0 {
+			o.ConnMaxLifetime = 30 * time.Minute
+		}
+		if o.ConnMaxIdleTime <= 0 {
+			o.ConnMaxIdleTime = 5 * time.Minute
+		}
+	}
+	return o
+}
+
+// Store is one SQL database holding every authd table. It implements ports.Backend.
+type Store struct {
+	db     *bun.DB
+	target target
+	// migrateMu serialises Migrate calls within this process; across processes the
+	// database's own lock does (see migrate.go).
+	migrateMu sync.Mutex
+
+	users       *UserStore
+	credentials *CredentialStore
+	sessions    *SessionStore
+	tokens      *TokenStore
+	secrets     *SecretStore
+}
+
+// Open prepares a Store for the database at url (sqlite://, postgres://,
+// postgresql:// or mysql://; see the README). An unreachable server does not fail
+// Open — the process can start while its database is still coming up and report
+// that through Ping and /readyz (bun's MySQL dialect does try once to read the
+// server version, and logs when it cannot). A SQLite file is opened at once, so a
+// bad path fails here. Call Migrate before use.
+func Open(ctx context.Context, url string, opts Options) (*Store, error) {
+	t, err := parseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	db, err := openDB(t, opts.withDefaults(t))
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, target: t}
+	s.users = &UserStore{s: s}
+	s.credentials = &CredentialStore{s: s}
+	s.sessions = &SessionStore{s: s}
+	s.tokens = &TokenStore{s: s}
+	s.secrets = &SecretStore{s: s}
+	if t.dialect == dialectSQLite {
+		if err := s.Ping(ctx); err != nil {
+			_ = db.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// openDB opens a pool on t with o applied and wraps it in bun with t's dialect.
+func openDB(t target, o Options) (*bun.DB, error) {
+	sqldb, err := sql.Open(t.driver, t.dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: open %s: %w", t.dialect, err)
+	}
+	sqldb.SetMaxOpenConns(o.MaxOpenConns)
+	sqldb.SetMaxIdleConns(o.MaxIdleConns)
+	sqldb.SetConnMaxLifetime(o.ConnMaxLifetime)
+	sqldb.SetConnMaxIdleTime(o.ConnMaxIdleTime)
+	var d schema.Dialect
+	switch t.dialect {
+	case dialectSQLite:
+		d = sqlitedialect.New()
+	case dialectPostgres:
+		d = pgdialect.New()
+	case dialectMySQL:
+		d = mysqldialect.New(mysqldialect.WithTimeLocation("UTC"))
+	}
+	return bun.NewDB(sqldb, d), nil
+}
+
+// Users returns the user store.
+func (s *Store) Users() ports.UserStore { return s.users }
+
+// Credentials returns the credential store.
+func (s *Store) Credentials() ports.CredentialStore { return s.credentials }
+
+// Sessions returns the session store.
+func (s *Store) Sessions() ports.SessionStore { return s.sessions }
+
+// Tokens returns the one-time-token store.
+func (s *Store) Tokens() ports.TokenStore { return s.tokens }
+
+// Secrets returns the secret store.
+func (s *Store) Secrets() ports.SecretStore { return s.secrets }
+
+// Dialect names the database family: "sqlite", "postgres" or "mysql". Logs and
+// `authd migrate` show it; nothing should branch on it outside this package.
+func (s *Store) Dialect() string { return string(s.target.dialect) }
+
+// Ping checks that the database answers; it returns unavailable when it does not,
+// which /readyz turns into 503.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return translate(err)
+	}
+	return nil
+}
+
+// Close releases every connection. For SQLite :memory: the data goes with them.
+func (s *Store) Close() error { return s.db.Close() }
+
+// maxTxAttempts bounds how often a transaction that lost a deadlock or a
+// serialization race is run again before the caller is told to retry later.
+const maxTxAttempts = 3
+
+// inTx runs fn in one transaction and translates its error. A transaction the
+// database aborted as a deadlock victim is retried, since fn re-reads everything it
+// decides on. On SQLite the DSN's _txlock=immediate makes BEGIN take the write lock,
+// so waiting happens up front under the busy timeout; on MySQL READ COMMITTED avoids
+// the gap locks that make concurrent delete-then-insert deadlock.
+func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	var opts *sql.TxOptions
+	if s.target.dialect == dialectMySQL {
+		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+	}
+	var err error
+	for attempt := 1; attempt <= maxTxAttempts; attempt++ {
+		err = s.db.RunInTx(ctx, opts, fn)
+		if err == nil || !isRetryable(err) || ctx.Err() != nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Duration(attempt*attempt) * 5 * time.Millisecond):
+		}
+	}
+	return translate(err)
+}
+
+// affected returns the number of rows a statement matched.
+func affected(res sql.Result) (int64, error) {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: rows affected: %w", err)
+	}
+	return n, nil
+}
+
+// isNoRows reports whether err means a query found nothing.
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

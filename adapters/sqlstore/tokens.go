@@ -1,0 +1,132 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/authd/authd/domain"
+	"github.com/authd/authd/ports"
+)
+
+var _ ports.TokenStore = (*TokenStore)(nil)
+
+// TokenStore keeps activation and password-reset tokens by their hash in
+// one_time_tokens, and applies each token's effect in the transaction that consumes
+// it.
+type TokenStore struct{ s *Store }
+
+// Create stores t and deletes the user's earlier tokens of the same kind, so only
+// the newest link works. The user's row is locked first (PostgreSQL, MySQL; SQLite's
+// write transaction is exclusive anyway), which serialises concurrent Creates for
+// one user and tells a deleted user (not_found) from a clash of hashes (conflict).
+func (tk *TokenStore) Create(ctx context.Context, t *domain.OneTimeToken) error {
+	row := &tokenRow{Hash: t.Hash, Kind: string(t.Kind), UserID: t.UserID,
+		CreatedAt: ts(t.CreatedAt), ExpiresAt: ts(t.ExpiresAt)}
+	return tk.s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		q := tx.NewSelect().Model((*userRow)(nil)).Column("id").Where("id = ?", t.UserID)
+		if tk.s.target.dialect != dialectSQLite {
+			q = q.For("UPDATE")
+		}
+		var id string
+		if err := q.Scan(ctx, &id); err != nil {
+			return err
+		}
+		if _, err := tx.NewDelete().Model((*tokenRow)(nil)).
+			Where("user_id = ?", t.UserID).Where("kind = ?", string(t.Kind)).Exec(ctx); err != nil {
+			return err
+		}
+		_, err := tx.NewInsert().Model(row).Exec(ctx)
+		return err
+	})
+}
+
+// ConsumeActivation deletes the activation token and moves its user from pending to
+// active in one transaction; users in another status are left as they are. Returns
+// the user afterwards, token_invalid or token_expired.
+func (tk *TokenStore) ConsumeActivation(ctx context.Context, hash string, now time.Time) (*domain.User, error) {
+	return tk.consume(ctx, hash, domain.TokenActivation, now, func(ctx context.Context, tx bun.Tx, userID string) error {
+		_, err := tx.NewUpdate().Model((*userRow)(nil)).
+			Set("status = ?", string(domain.StatusActive)).
+			Set("activated_at = ?", ts(now)).Set("updated_at = ?", ts(now)).
+			Where("id = ?", userID).Where("status = ?", string(domain.StatusPending)).
+			Exec(ctx)
+		return err
+	})
+}
+
+// ConsumeReset deletes the reset token and, in the same transaction, sets the new
+// password hash, clears the failed logins and revokes every session of the user.
+// Returns the user afterwards, token_invalid or token_expired.
+func (tk *TokenStore) ConsumeReset(ctx context.Context, hash, newPasswordHash string, now time.Time) (*domain.User, error) {
+	return tk.consume(ctx, hash, domain.TokenPasswordReset, now, func(ctx context.Context, tx bun.Tx, userID string) error {
+		if _, err := tx.NewUpdate().Model((*userRow)(nil)).
+			Set("password_hash = ?", newPasswordHash).
+			Set("failed_logins = 0").Set("last_failed_login_at = NULL").
+			Set("updated_at = ?", ts(now)).
+			Where("id = ?", userID).Exec(ctx); err != nil {
+			return err
+		}
+		_, err := revokeSessions(ctx, tx, userID, "", now)
+		return err
+	})
+}
+
+// consume is the shared shape of both Consume methods: find the token of the kind,
+// delete it — the DELETE that removes the row is the one winner among concurrent
+// consumers, the others match nothing — and apply the effect to its user. An expired
+// token is deleted and reported as token_expired; the deletion is committed.
+func (tk *TokenStore) consume(ctx context.Context, hash string, kind domain.TokenKind, now time.Time,
+	apply func(ctx context.Context, tx bun.Tx, userID string) error,
+) (*domain.User, error) {
+	var (
+		user    *domain.User
+		expired bool
+	)
+	err := tk.s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		user, expired = nil, false
+		var tok tokenRow
+		err := tx.NewSelect().Model(&tok).Where("hash = ?", hash).Where("kind = ?", string(kind)).Limit(1).Scan(ctx)
+		if isNoRows(err) {
+			return errTokenInvalid()
+		}
+		if err != nil {
+			return err
+		}
+		res, err := tx.NewDelete().Model((*tokenRow)(nil)).Where("hash = ?", hash).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, err := affected(res); err != nil {
+			return err
+		} else if n == 0 {
+			return errTokenInvalid() // consumed by a concurrent call
+		}
+		if !now.Before(tok.ExpiresAt) {
+			expired = true
+			return nil // commit the deletion
+		}
+		if err := apply(ctx, tx, tok.UserID); err != nil {
+			return err
+		}
+		u, err := userWhere(ctx, tx, "id = ?", tok.UserID)
+		if domain.IsCode(err, domain.CodeNotFound) {
+			return errTokenInvalid()
+		}
+		user = u
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if expired {
+		return nil, domain.Errorf(domain.CodeTokenExpired, "The token has expired.")
+	}
+	return user, nil
+}
+
+// errTokenInvalid is the answer for an unknown, used or wrong-kind token.
+func errTokenInvalid() error {
+	return domain.Errorf(domain.CodeTokenInvalid, "The token is invalid or has already been used.")
+}

@@ -1,0 +1,87 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/authd/authd/domain"
+	"github.com/authd/authd/ports"
+)
+
+func testCredentials(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.Backend) {
+	ctx := context.Background()
+
+	t.Run("SetPasswordHash", func(t *testing.T) {
+		t.Parallel()
+		u := createUser(t, b)
+		noErr(t, "SetPasswordHash", b.Credentials().SetPasswordHash(ctx, u.ID, "rehashed", base.Add(time.Minute)))
+		if got := getUser(t, b, u.ID).PasswordHash; got != "rehashed" {
+			t.Errorf("PasswordHash = %q, want %q", got, "rehashed")
+		}
+		wantCode(t, "SetPasswordHash(unknown)",
+			b.Credentials().SetPasswordHash(ctx, newID(t), "x", base), domain.CodeNotFound)
+	})
+
+	t.Run("ChangePasswordKeepsNamedSession", func(t *testing.T) {
+		t.Parallel()
+		u := createUser(t, b)
+		other := createUser(t, b)
+		s1, keep, s3 := createSession(t, b, u.ID), createSession(t, b, u.ID), createSession(t, b, u.ID)
+		foreign := createSession(t, b, other.ID)
+		at := base.Add(time.Hour)
+
+		noErr(t, "ChangePassword", b.Credentials().ChangePassword(ctx, u.ID, "changed", keep.ID, at))
+
+		if got := getUser(t, b, u.ID).PasswordHash; got != "changed" {
+			t.Errorf("PasswordHash = %q, want %q", got, "changed")
+		}
+		for _, s := range []*domain.Session{s1, s3} {
+			sameTimePtr(t, "RevokedAt of another session", getSession(t, b, s.ID).RevokedAt, &at)
+		}
+		if got := getSession(t, b, keep.ID).RevokedAt; got != nil {
+			t.Errorf("kept session RevokedAt = %v, want nil", got)
+		}
+		if got := getSession(t, b, foreign.ID).RevokedAt; got != nil {
+			t.Errorf("other user's session RevokedAt = %v, want nil", got)
+		}
+
+		noErr(t, "ChangePassword(keep none)", b.Credentials().ChangePassword(ctx, u.ID, "again", "", at.Add(time.Hour)))
+		sameTimePtr(t, "RevokedAt of formerly kept session", getSession(t, b, keep.ID).RevokedAt, ptr(at.Add(time.Hour)))
+		sameTimePtr(t, "RevokedAt of earlier revoked session", getSession(t, b, s1.ID).RevokedAt, &at)
+
+		wantCode(t, "ChangePassword(unknown)",
+			b.Credentials().ChangePassword(ctx, newID(t), "x", "", at), domain.CodeNotFound)
+	})
+
+	t.Run("LoginFailures", func(t *testing.T) {
+		t.Parallel()
+		u := createUser(t, b)
+		for i := 1; i <= 3; i++ {
+			at := base.Add(time.Duration(i) * time.Minute)
+			n, err := b.Credentials().RecordLoginFailure(ctx, u.ID, at)
+			noErr(t, "RecordLoginFailure", err)
+			if n != i {
+				t.Fatalf("RecordLoginFailure #%d returned %d, want %d", i, n, i)
+			}
+			got := getUser(t, b, u.ID)
+			if got.FailedLogins != i {
+				t.Errorf("FailedLogins after #%d = %d, want %d", i, got.FailedLogins, i)
+			}
+			sameTimePtr(t, "LastFailedLoginAt", got.LastFailedLoginAt, &at)
+		}
+		noErr(t, "ResetLoginFailures", b.Credentials().ResetLoginFailures(ctx, u.ID))
+		if got := getUser(t, b, u.ID).FailedLogins; got != 0 {
+			t.Errorf("FailedLogins after reset = %d, want 0", got)
+		}
+		n, err := b.Credentials().RecordLoginFailure(ctx, u.ID, base)
+		noErr(t, "RecordLoginFailure after reset", err)
+		if n != 1 {
+			t.Errorf("RecordLoginFailure after reset returned %d, want 1", n)
+		}
+
+		_, err = b.Credentials().RecordLoginFailure(ctx, newID(t), base)
+		wantCode(t, "RecordLoginFailure(unknown)", err, domain.CodeNotFound)
+		wantCode(t, "ResetLoginFailures(unknown)", b.Credentials().ResetLoginFailures(ctx, newID(t)), domain.CodeNotFound)
+	})
+}

@@ -1,0 +1,188 @@
+package storetest
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/authd/authd/domain"
+	"github.com/authd/authd/ports"
+)
+
+func testUsers(t *testing.T, b ports.Backend, open func(t *testing.T) ports.Backend) {
+	ctx := context.Background()
+
+	t.Run("CreateThenLoadByEachKey", func(t *testing.T) {
+		t.Parallel()
+		u := createUser(t, b, func(u *domain.User) {
+			u.Username = "ann-" + u.ID[len(u.ID)-8:]
+			u.Status, u.Role = domain.StatusActive, domain.RoleAdmin
+			u.ActivatedAt = ptr(base.Add(time.Second))
+		})
+		byID, err := b.Users().ByID(ctx, u.ID)
+		noErr(t, "ByID", err)
+		sameUser(t, byID, u)
+		byEmail, err := b.Users().ByEmail(ctx, u.Email)
+		noErr(t, "ByEmail", err)
+		sameUser(t, byEmail, u)
+		byName, err := b.Users().ByUsername(ctx, u.Username)
+		noErr(t, "ByUsername", err)
+		sameUser(t, byName, u)
+	})
+
+	t.Run("NotFound", func(t *testing.T) {
+		t.Parallel()
+		ghost := newUser(t)
+		_, err := b.Users().ByID(ctx, ghost.ID)
+		wantCode(t, "ByID(unknown)", err, domain.CodeNotFound)
+		_, err = b.Users().ByEmail(ctx, ghost.Email)
+		wantCode(t, "ByEmail(unknown)", err, domain.CodeNotFound)
+		_, err = b.Users().ByUsername(ctx, "nobody-"+ghost.ID[len(ghost.ID)-8:])
+		wantCode(t, "ByUsername(unknown)", err, domain.CodeNotFound)
+		_, err = b.Users().ByUsername(ctx, "")
+		wantCode(t, "ByUsername(empty)", err, domain.CodeNotFound)
+		wantCode(t, "Update(unknown)", b.Users().Update(ctx, ghost), domain.CodeNotFound)
+		wantCode(t, "Delete(unknown)", b.Users().Delete(ctx, ghost.ID), domain.CodeNotFound)
+	})
+
+	t.Run("UniqueEmailAndUsername", func(t *testing.T) {
+		t.Parallel()
+		name := "bob-" + newID(t)[24:]
+		first := createUser(t, b, func(u *domain.User) { u.Username = name })
+
+		dupEmail := newUser(t)
+		dupEmail.Email = first.Email
+		wantCode(t, "Create(same email)", b.Users().Create(ctx, dupEmail), domain.CodeEmailTaken)
+
+		dupName := newUser(t)
+		dupName.Username = name
+		wantCode(t, "Create(same username)", b.Users().Create(ctx, dupName), domain.CodeUsernameTaken)
+
+		// Any number of users may have no username.
+		createUser(t, b)
+		createUser(t, b)
+	})
+
+	t.Run("UpdateProfileOnly", func(t *testing.T) {
+		t.Parallel()
+		u := createUser(t, b)
+		noErr(t, "SetPasswordHash", b.Credentials().SetPasswordHash(ctx, u.ID, "new-hash", base))
+		_, err := b.Credentials().RecordLoginFailure(ctx, u.ID, base)
+		noErr(t, "RecordLoginFailure", err)
+
+		// u still carries the old hash and no failures: Update must not write them.
+		u.Email = "changed-" + u.Email
+		u.Username = "carol-" + u.ID[len(u.ID)-8:]
+		u.Name, u.Mobile = "Carol", "+1 555 0100"
+		u.Role, u.Status = domain.RoleAdmin, domain.StatusDisabled
+		u.ActivatedAt = ptr(base.Add(time.Minute))
+		u.UpdatedAt = base.Add(time.Hour)
+		noErr(t, "Update", b.Users().Update(ctx, u))
+
+		got := getUser(t, b, u.ID)
+		want := *u
+		want.PasswordHash, want.FailedLogins, want.LastFailedLoginAt = "new-hash", 1, ptr(base)
+		sameUser(t, got, &want)
+
+		// Updating with unchanged values still finds the user.
+		noErr(t, "Update(unchanged)", b.Users().Update(ctx, got))
+	})
+
+	t.Run("UpdateToTakenEmailOrUsername", func(t *testing.T) {
+		t.Parallel()
+		other := createUser(t, b, func(u *domain.User) { u.Username = "dave-" + u.ID[len(u.ID)-8:] })
+		u := createUser(t, b)
+
+		byEmail := *u
+		byEmail.Email = other.Email
+		wantCode(t, "Update(taken email)", b.Users().Update(ctx, &byEmail), domain.CodeEmailTaken)
+		byName := *u
+		byName.Username = other.Username
+		wantCode(t, "Update(taken username)", b.Users().Update(ctx, &byName), domain.CodeUsernameTaken)
+		sameUser(t, getUser(t, b, u.ID), u)
+
+		// Clearing a username frees it.
+		released := *other
+		released.Username = ""
+		noErr(t, "Update(clear username)", b.Users().Update(ctx, &released))
+		noErr(t, "Update(take freed username)", b.Users().Update(ctx, &byName))
+	})
+
+	t.Run("DeleteFreesIdentityAndRemovesSessionsAndTokens", func(t *testing.T) {
+		t.Parallel()
+		u := createUser(t, b, func(u *domain.User) { u.Username = "erin-" + u.ID[len(u.ID)-8:] })
+		s := createSession(t, b, u.ID)
+		act := createToken(t, b, domain.TokenActivation, u.ID, base.Add(time.Hour))
+		reset := createToken(t, b, domain.TokenPasswordReset, u.ID, base.Add(time.Hour))
+
+		noErr(t, "Delete", b.Users().Delete(ctx, u.ID))
+
+		_, err := b.Users().ByID(ctx, u.ID)
+		wantCode(t, "ByID(deleted)", err, domain.CodeNotFound)
+		_, err = b.Sessions().ByID(ctx, s.ID)
+		wantCode(t, "Sessions.ByID(deleted user's)", err, domain.CodeNotFound)
+		_, err = b.Tokens().ConsumeActivation(ctx, act, base)
+		wantCode(t, "ConsumeActivation(deleted user's)", err, domain.CodeTokenInvalid)
+		_, err = b.Tokens().ConsumeReset(ctx, reset, "h", base)
+		wantCode(t, "ConsumeReset(deleted user's)", err, domain.CodeTokenInvalid)
+		wantCode(t, "Delete(again)", b.Users().Delete(ctx, u.ID), domain.CodeNotFound)
+
+		again := newUser(t)
+		again.Email, again.Username = u.Email, u.Username
+		noErr(t, "Create(reusing email and username)", b.Users().Create(ctx, again))
+	})
+
+	t.Run("ListPages", func(t *testing.T) {
+		t.Parallel()
+		own := open(t) // a database of its own: every listed user is one of ours
+		var want []string
+		for range 25 {
+			want = append(want, createUser(t, own).ID)
+		}
+		slices.Sort(want)
+		for _, size := range []int{1, 7, 10, 25, 100} {
+			var got []string
+			after := ""
+			for pages := 0; ; pages++ {
+				if pages > 30 {
+					t.Fatalf("page size %d: more than 30 pages for 25 users", size)
+				}
+				page, err := own.Users().List(ctx, after, size)
+				noErr(t, "List", err)
+				if len(page) > size {
+					t.Fatalf("page size %d: got %d users", size, len(page))
+				}
+				for _, u := range page {
+					got = append(got, u.ID)
+				}
+				if len(page) < size || len(page) == 0 {
+					break
+				}
+				after = page[len(page)-1].ID
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("page size %d: listed ids\n%v\nwant (each once, ascending)\n%v", size, got, want)
+			}
+		}
+		page, err := own.Users().List(ctx, want[len(want)-1], 10)
+		noErr(t, "List(after last)", err)
+		if len(page) != 0 {
+			t.Errorf("List after the last id returned %d users, want 0", len(page))
+		}
+		page, err = own.Users().List(ctx, want[9], 3)
+		noErr(t, "List(after 10th)", err)
+		if len(page) != 3 || page[0].ID != want[10] {
+			t.Errorf("List(after 10th, 3) = %d users starting %v, want 3 starting %s", len(page), firstID(page), want[10])
+		}
+		sameUser(t, &page[0], getUser(t, own, want[10]))
+	})
+}
+
+// firstID returns the id of the first user of a page, or "" for an empty page.
+func firstID(page []domain.User) string {
+	if len(page) == 0 {
+		return ""
+	}
+	return page[0].ID
+}
