@@ -1,0 +1,211 @@
+package dynamostore
+
+import (
+	"math"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/authd/authd/domain"
+)
+
+// Attribute names of the keys and the index (see the package comment).
+const (
+	attrPK     = "PK"
+	attrSK     = "SK"
+	attrGSI1PK = "GSI1PK"
+	attrGSI1SK = "GSI1SK"
+	attrTTL    = "ttl"
+	indexGSI1  = "GSI1"
+	usersPart  = "USERS"
+)
+
+type key = map[string]types.AttributeValue
+
+func itemKey(pk, sk string) key {
+	return key{attrPK: str(pk), attrSK: str(sk)}
+}
+
+func userKey(id string) key                { return itemKey("USER#"+id, "USER") }
+func emailGuardKey(email string) key       { return itemKey("EMAIL#"+email, "EMAIL") }
+func usernameGuardKey(name string) key     { return itemKey("USERNAME#"+name, "USERNAME") }
+func sessionKey(id string) key             { return itemKey("SESSION#"+id, "SESSION") }
+func sessionLinkKey(userID, id string) key { return itemKey("USER#"+userID, "SESSION#"+id) }
+func tokenKey(hash string) key             { return itemKey("TOKEN#"+hash, "TOKEN") }
+func secretKey(name string) key            { return itemKey("SECRET#"+name, "SECRET") }
+func tokenLinkKey(userID string, kind domain.TokenKind, hash string) key {
+	return itemKey("USER#"+userID, tokenLinkPrefix(kind)+hash)
+}
+func tokenLinkPrefix(kind domain.TokenKind) string { return "TOKEN#" + string(kind) + "#" }
+
+func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
+
+// timeValue is how every timestamp is stored: RFC 3339 with nanoseconds, in UTC.
+func timeValue(t time.Time) types.AttributeValue {
+	av, _ := attributevalue.Marshal(t.UTC()) // a time.Time always marshals
+	return av
+}
+
+func num(n int64) types.AttributeValue {
+	av, _ := attributevalue.Marshal(n)
+	return av
+}
+
+// ttlOf is the TTL attribute for an expiry: epoch seconds, rounded up so DynamoDB
+// never deletes an item before it expired.
+func ttlOf(t time.Time) int64 {
+	return int64(math.Ceil(float64(t.UnixNano()) / 1e9))
+}
+
+// userItem is a user as stored.
+type userItem struct {
+	PK                string     `dynamodbav:"PK"`
+	SK                string     `dynamodbav:"SK"`
+	GSI1PK            string     `dynamodbav:"GSI1PK"`
+	GSI1SK            string     `dynamodbav:"GSI1SK"`
+	ID                string     `dynamodbav:"id"`
+	Email             string     `dynamodbav:"email"`
+	Username          string     `dynamodbav:"username"`
+	Name              string     `dynamodbav:"name"`
+	Mobile            string     `dynamodbav:"mobile"`
+	Role              string     `dynamodbav:"role"`
+	Status            string     `dynamodbav:"status"`
+	PasswordHash      string     `dynamodbav:"password_hash"`
+	CreatedAt         time.Time  `dynamodbav:"created_at"`
+	UpdatedAt         time.Time  `dynamodbav:"updated_at"`
+	ActivatedAt       *time.Time `dynamodbav:"activated_at,omitempty"`
+	FailedLogins      int        `dynamodbav:"failed_logins"`
+	LastFailedLoginAt *time.Time `dynamodbav:"last_failed_login_at,omitempty"`
+}
+
+func newUserItem(u *domain.User) userItem {
+	return userItem{
+		PK: "USER#" + u.ID, SK: "USER",
+		GSI1PK: usersPart, GSI1SK: u.ID,
+		ID: u.ID, Email: u.Email, Username: u.Username, Name: u.Name, Mobile: u.Mobile,
+		Role: string(u.Role), Status: string(u.Status), PasswordHash: u.PasswordHash,
+		CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(),
+		ActivatedAt: utcPtr(u.ActivatedAt), FailedLogins: u.FailedLogins,
+		LastFailedLoginAt: utcPtr(u.LastFailedLoginAt),
+	}
+}
+
+func (it userItem) user() *domain.User {
+	return &domain.User{
+		ID: it.ID, Email: it.Email, Username: it.Username, Name: it.Name, Mobile: it.Mobile,
+		Role: domain.Role(it.Role), Status: domain.Status(it.Status), PasswordHash: it.PasswordHash,
+		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, ActivatedAt: it.ActivatedAt,
+		FailedLogins: it.FailedLogins, LastFailedLoginAt: it.LastFailedLoginAt,
+	}
+}
+
+// guardItem reserves an e-mail address or username for one user.
+type guardItem struct {
+	PK     string `dynamodbav:"PK"`
+	SK     string `dynamodbav:"SK"`
+	UserID string `dynamodbav:"user_id"`
+}
+
+// sessionItem is a session as stored. ExpiresNS repeats ExpiresAt as a number so
+// that conditions can compare it exactly.
+type sessionItem struct {
+	PK        string     `dynamodbav:"PK"`
+	SK        string     `dynamodbav:"SK"`
+	ID        string     `dynamodbav:"id"`
+	UserID    string     `dynamodbav:"user_id"`
+	Counter   uint64     `dynamodbav:"counter"`
+	RotatedAt time.Time  `dynamodbav:"rotated_at"`
+	CreatedAt time.Time  `dynamodbav:"created_at"`
+	ExpiresAt time.Time  `dynamodbav:"expires_at"`
+	ExpiresNS int64      `dynamodbav:"expires_ns"`
+	RevokedAt *time.Time `dynamodbav:"revoked_at,omitempty"`
+	UserAgent string     `dynamodbav:"user_agent"`
+	IP        string     `dynamodbav:"ip"`
+	TTL       int64      `dynamodbav:"ttl"`
+}
+
+func (it sessionItem) session() *domain.Session {
+	return &domain.Session{
+		ID: it.ID, UserID: it.UserID, Counter: it.Counter, RotatedAt: it.RotatedAt,
+		CreatedAt: it.CreatedAt, ExpiresAt: it.ExpiresAt, RevokedAt: it.RevokedAt,
+		UserAgent: it.UserAgent, IP: it.IP,
+	}
+}
+
+// linkItem is an entry of a user's item collection pointing at one of its sessions
+// or tokens (Target is the session id or the token hash).
+type linkItem struct {
+	PK        string `dynamodbav:"PK"`
+	SK        string `dynamodbav:"SK"`
+	Target    string `dynamodbav:"target"`
+	ExpiresNS int64  `dynamodbav:"expires_ns"`
+	TTL       int64  `dynamodbav:"ttl"`
+}
+
+// tokenItem is a one-time token as stored, keyed by its hash.
+type tokenItem struct {
+	PK        string    `dynamodbav:"PK"`
+	SK        string    `dynamodbav:"SK"`
+	Hash      string    `dynamodbav:"hash"`
+	Kind      string    `dynamodbav:"kind"`
+	UserID    string    `dynamodbav:"user_id"`
+	CreatedAt time.Time `dynamodbav:"created_at"`
+	ExpiresAt time.Time `dynamodbav:"expires_at"`
+	TTL       int64     `dynamodbav:"ttl"`
+}
+
+func (it tokenItem) token() *domain.OneTimeToken {
+	return &domain.OneTimeToken{
+		Hash: it.Hash, Kind: domain.TokenKind(it.Kind), UserID: it.UserID,
+		CreatedAt: it.CreatedAt, ExpiresAt: it.ExpiresAt,
+	}
+}
+
+// secretItem is a generated secret.
+type secretItem struct {
+	PK    string `dynamodbav:"PK"`
+	SK    string `dynamodbav:"SK"`
+	Value []byte `dynamodbav:"value"`
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// marshal encodes an item struct; the structs above always encode.
+func marshal(v any) map[string]types.AttributeValue {
+	m, err := attributevalue.MarshalMap(v)
+	if err != nil {
+		panic("dynamostore: marshal item: " + err.Error())
+	}
+	return m
+}
+
+// put is a transaction Put of item with an optional condition.
+func (s *Store) put(item any, cond string, names map[string]string, values map[string]types.AttributeValue) types.TransactWriteItem {
+	p := &types.Put{TableName: aws.String(s.table), Item: marshal(item),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld}
+	if cond != "" {
+		p.ConditionExpression = aws.String(cond)
+		p.ExpressionAttributeNames = names
+		p.ExpressionAttributeValues = values
+	}
+	return types.TransactWriteItem{Put: p}
+}
+
+// del is an unconditional transaction Delete.
+func (s *Store) del(k key) types.TransactWriteItem {
+	return types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table), Key: k}}
+}
+
+// pkString returns the partition key of k.
+func pkString(k key) string { return k[attrPK].(*types.AttributeValueMemberS).Value }
+
+// skString returns the sort key of k.
+func skString(k key) string { return k[attrSK].(*types.AttributeValueMemberS).Value }
