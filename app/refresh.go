@@ -32,11 +32,13 @@ func (a *App) Refresh(ctx context.Context, token string) (*TokenPair, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := a.checkSession(s); err != nil {
-		return nil, err
-	}
+	// The account is judged before the session, so a disabled account hears
+	// account_disabled even though disabling it also revoked its sessions.
 	u, err := a.sessionUser(ctx, s)
 	if err != nil {
+		return nil, err
+	}
+	if err := a.checkSession(s); err != nil {
 		return nil, err
 	}
 

@@ -1,0 +1,475 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/authd/authd/adapters/argon2"
+	"github.com/authd/authd/adapters/backendtest"
+	httpapi "github.com/authd/authd/adapters/http"
+	"github.com/authd/authd/adapters/jwt"
+	"github.com/authd/authd/app"
+	"github.com/authd/authd/domain"
+)
+
+// testIssuer is the iss of access tokens minted in these tests.
+const testIssuer = "http://authd.test"
+
+// fakeClock is a clock the tests move by hand.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// mailbox is a recording ports.Notifier: it keeps the latest clear token mailed to
+// each address, as the user's inbox would.
+type mailbox struct {
+	mu         sync.Mutex
+	activation map[string]string
+	reset      map[string]string
+}
+
+func newMailbox() *mailbox {
+	return &mailbox{activation: map[string]string{}, reset: map[string]string{}}
+}
+
+func (m *mailbox) SendActivation(_ context.Context, u domain.User, token string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.activation[u.Email] = token
+	return nil
+}
+
+func (m *mailbox) SendPasswordReset(_ context.Context, u domain.User, token string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.reset[u.Email] = token
+	return nil
+}
+
+// activationFor returns the latest activation token mailed to email, or "".
+func (m *mailbox) activationFor(email string) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.activation[email]
+}
+
+// resetFor returns the latest reset token mailed to email, or "".
+func (m *mailbox) resetFor(email string) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.reset[email]
+}
+
+// env is one API over one fresh backend, with the doubles a test steers.
+type env struct {
+	api      *fiber.App
+	core     *app.App
+	clock    *fakeClock
+	mail     *mailbox
+	registry *prometheus.Registry
+	ready    *readiness
+}
+
+// readiness is a Ready function whose answer a test sets.
+type readiness struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (r *readiness) set(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.err = err
+}
+
+func (r *readiness) check(context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
+}
+
+// newEnv builds a real App over a fresh backend of the named kind, with cheap argon2
+// parameters, an Ed25519 issuer and a recording notifier, and the HTTP API over it.
+// configure may adjust the Options (rate limits, proxies, ...).
+func newEnv(t *testing.T, backend string, configure ...func(*httpapi.Options)) *env {
+	t.Helper()
+	b := backendtest.Open(t, backend)
+	clock := &fakeClock{now: time.Now().UTC().Truncate(time.Second)}
+	seed, err := jwt.GenerateEd25519Seed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := jwt.Ed25519KeySet(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuer := jwt.NewIssuer(keys, jwt.Options{Issuer: testIssuer, Audience: "authd", Now: clock.Now})
+	refreshKey, err := jwt.GenerateRefreshKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	codec, err := jwt.NewRefreshCodec(refreshKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mail := newMailbox()
+	core := app.New(app.Deps{
+		Users: b.Users(), Credentials: b.Credentials(), Sessions: b.Sessions(), Tokens: b.Tokens(),
+		Hasher:        argon2.New(argon2.Params{Memory: 1024, Time: 1, Threads: 1}, 0),
+		AccessTokens:  issuer,
+		RefreshTokens: codec,
+		Notifier:      mail,
+		Clock:         clock,
+		Random:        rand.Reader,
+	}, app.DefaultConfig())
+	e := &env{core: core, clock: clock, mail: mail, registry: prometheus.NewRegistry(), ready: &readiness{}}
+	opts := httpapi.Options{
+		PublicURL: "http://localhost:8080", Issuer: testIssuer, Keys: issuer,
+		Ready: e.ready.check, Registry: e.registry, Version: "test",
+	}
+	for _, f := range configure {
+		f(&opts)
+	}
+	e.api = httpapi.New(core, opts)
+	return e
+}
+
+// spec is the OpenAPI document every response is validated against, loaded once.
+var spec = sync.OnceValues(func() (routers.Router, error) {
+	data, err := os.ReadFile("openapi.json")
+	if err != nil {
+		return nil, err
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(data)
+	if err != nil {
+		return nil, err
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, err
+	}
+	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
+	return gorillamux.NewRouter(doc)
+})
+
+// specDoc returns the parsed document, for checks beyond one response.
+func specDoc(t testing.TB) *openapi3.T {
+	t.Helper()
+	data, err := os.ReadFile("openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// response is what a test sees of one exchange.
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// reqOption adjusts a request before it is sent.
+type reqOption func(*http.Request)
+
+// bearer sends an Authorization: Bearer header.
+func bearer(token string) reqOption {
+	return func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }
+}
+
+// header sets one request header.
+func header(k, v string) reqOption {
+	return func(r *http.Request) { r.Header.Set(k, v) }
+}
+
+// do sends one request through the Fiber app and validates the response against
+// the OpenAPI document; a mismatch fails the test. body is nil (no body), a string
+// or []byte (sent as is) or anything else (sent as JSON).
+func (e *env) do(t testing.TB, method, path string, body any, opts ...reqOption) response {
+	t.Helper()
+	var raw []byte
+	switch b := body.(type) {
+	case nil:
+	case string:
+		raw = []byte(b)
+	case []byte:
+		raw = b
+	default:
+		var err error
+		if raw, err = json.Marshal(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	req := httptest.NewRequest(method, path, bytes.NewReader(raw))
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for _, o := range opts {
+		o(req)
+	}
+	res, err := e.api.Test(req, -1)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	out, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := response{Status: res.StatusCode, Header: res.Header, Body: out}
+	if method != http.MethodOptions { // CORS preflights are answered by middleware, outside the API
+		validate(t, method, path, r)
+	}
+	return r
+}
+
+// validate checks r against the OpenAPI document: status, headers, content type
+// and body schema of the operation. A path the document does not describe must be
+// answered with a problem document.
+func validate(t testing.TB, method, path string, r response) {
+	t.Helper()
+	router, err := spec()
+	if err != nil {
+		t.Fatalf("openapi.json: %v", err)
+	}
+	req, err := http.NewRequest(method, "http://localhost:8080"+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	route, params, err := router.FindRoute(req)
+	if err != nil {
+		var p map[string]any
+		if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
+			t.Errorf("%s %s (not in the document): Content-Type %q, want application/problem+json", method, path, ct)
+		}
+		if err := json.Unmarshal(r.Body, &p); err != nil {
+			t.Errorf("%s %s: problem body: %v", method, path, err)
+			return
+		}
+		problem := specDoc(t).Components.Schemas["Problem"].Value
+		if err := problem.VisitJSON(p); err != nil {
+			t.Errorf("%s %s: problem body does not match the Problem schema: %v", method, path, err)
+		}
+		return
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+		Status:                 r.Status,
+		Header:                 r.Header,
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true},
+	}
+	in.SetBodyBytes(r.Body)
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		t.Errorf("%s %s -> %d does not match openapi.json: %v\nbody: %s", method, path, r.Status, err, r.Body)
+	}
+}
+
+// decode unmarshals the body into v.
+func (r response) decode(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decoding %s: %v", r.Body, err)
+	}
+}
+
+// problem is the decoded error body.
+type problem struct {
+	Type   string `json:"type"`
+	Status int    `json:"status"`
+	Detail string `json:"detail"`
+	Code   string `json:"code"`
+	Errors []struct {
+		Field string `json:"field"`
+		Code  string `json:"code"`
+	} `json:"errors"`
+}
+
+// expect fails unless r has the given status and, for an error, the given code.
+func (r response) expect(t testing.TB, status int, code string) problem {
+	t.Helper()
+	var p problem
+	if r.Status != status {
+		t.Fatalf("status = %d, want %d; body: %s", r.Status, status, r.Body)
+	}
+	if code != "" {
+		r.decode(t, &p)
+		if p.Code != code {
+			t.Fatalf("code = %q, want %q; body: %s", p.Code, code, r.Body)
+		}
+		if p.Status != status {
+			t.Fatalf("problem status = %d, want %d", p.Status, status)
+		}
+	}
+	return p
+}
+
+// userJSON is the user object of the API.
+type userJSON struct {
+	ID          string  `json:"id"`
+	Email       string  `json:"email"`
+	Username    string  `json:"username"`
+	Name        string  `json:"name"`
+	Mobile      string  `json:"mobile"`
+	Role        string  `json:"role"`
+	Status      string  `json:"status"`
+	CreatedAt   string  `json:"created_at"`
+	UpdatedAt   string  `json:"updated_at"`
+	ActivatedAt *string `json:"activated_at"`
+}
+
+type userBody struct {
+	User userJSON `json:"user"`
+}
+
+// tokens is the token response.
+type tokens struct {
+	AccessToken  string   `json:"access_token"`
+	TokenType    string   `json:"token_type"`
+	ExpiresIn    int      `json:"expires_in"`
+	RefreshToken string   `json:"refresh_token"`
+	User         userJSON `json:"user"`
+}
+
+// uniq returns an e-mail address no other test uses, so tests can share a backend.
+var uniqCounter struct {
+	sync.Mutex
+	n int
+}
+
+func uniqEmail(prefix string) string {
+	uniqCounter.Lock()
+	defer uniqCounter.Unlock()
+	uniqCounter.n++
+	return fmt.Sprintf("%s-%d-%d@example.com", strings.ToLower(prefix), time.Now().UnixNano()%1e6, uniqCounter.n)
+}
+
+const password = "correct horse battery"
+
+// signUp creates a pending account through the API and returns it.
+func (e *env) signUp(t testing.TB, email string) userJSON {
+	t.Helper()
+	r := e.do(t, "POST", "/v1/auth/signup", map[string]string{"email": email, "password": password})
+	r.expect(t, 201, "")
+	var b userBody
+	r.decode(t, &b)
+	return b.User
+}
+
+// activeUser signs up and activates an account through the API; it returns its id.
+func (e *env) activeUser(t testing.TB, email string) string {
+	t.Helper()
+	u := e.signUp(t, email)
+	e.do(t, "POST", "/v1/auth/activate", map[string]string{"token": e.mail.activationFor(email)}).expect(t, 200, "")
+	return u.ID
+}
+
+// login logs in by e-mail with the shared password and returns the tokens.
+func (e *env) login(t testing.TB, email string) tokens {
+	t.Helper()
+	return e.loginWith(t, email, password)
+}
+
+func (e *env) loginWith(t testing.TB, email, pw string) tokens {
+	t.Helper()
+	r := e.do(t, "POST", "/v1/auth/login", map[string]string{"email": email, "password": pw})
+	r.expect(t, 200, "")
+	var tk tokens
+	r.decode(t, &tk)
+	return tk
+}
+
+// admin creates an active admin and logs it in.
+func (e *env) admin(t testing.TB) (string, tokens) {
+	t.Helper()
+	email := uniqEmail("admin")
+	u, err := e.core.CreateAdmin(context.Background(), app.SignUpInput{Email: email, Password: password})
+	if err != nil {
+		t.Fatalf("CreateAdmin: %v", err)
+	}
+	return u.ID, e.login(t, email)
+}
+
+// refresh exchanges a refresh token in the body.
+func (e *env) refresh(t testing.TB, refreshToken string) response {
+	t.Helper()
+	return e.do(t, "POST", "/v1/auth/refresh", map[string]string{"refresh_token": refreshToken})
+}
+
+// liveServer is e's API listening on a loopback port, for the few exchanges
+// app.Test cannot carry.
+type liveServer struct {
+	base   string
+	client *http.Client
+}
+
+// served starts e's API on 127.0.0.1:0 until t ends; app.Test keeps working on e
+// meanwhile and afterwards.
+func served(t testing.TB, e *env) liveServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = e.api.Listener(ln)
+	}()
+	t.Cleanup(func() {
+		_ = ln.Close()
+		<-done
+	})
+	return liveServer{base: "http://" + ln.Addr().String(), client: &http.Client{Timeout: 10 * time.Second}}
+}
+
+// post sends a JSON body and validates the response like env.do.
+func (s liveServer) post(t testing.TB, path, body string) response {
+	t.Helper()
+	res, err := s.client.Post(s.base+path, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("POST %s: %v", path, err)
+	}
+	defer res.Body.Close()
+	out, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := response{Status: res.StatusCode, Header: res.Header, Body: out}
+	validate(t, "POST", path, r)
+	return r
+}

@@ -1,0 +1,215 @@
+// Package httpapi is authd's HTTP adapter: the JSON API of ARCHITECTURE.md §3 on
+// Fiber v2, driving the use cases in app. It owns everything HTTP — routing, body
+// decoding, the one table from domain error codes to status codes, problem+json,
+// per-IP rate limits, CORS, metrics, request logs — and nothing else: every decision
+// about accounts and tokens is the App's.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/cors"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/authd/authd/app"
+)
+
+// DefaultBodyLimit caps request bodies (ARCHITECTURE.md §4); nothing in the API
+// needs more than a few hundred bytes.
+const DefaultBodyLimit = 64 << 10
+
+// Keys publishes the public half of the access-token signing keys. The JWT adapter
+// implements it; it is nil for HS256, whose shared secret must never be published.
+type Keys interface {
+	// JWKS returns the JSON Web Key Set (RFC 7517) of the verification keys.
+	JWKS() []byte
+	// Algorithms returns the JWS algorithms the keys sign with (EdDSA, RS256, ES256).
+	Algorithms() []string
+}
+
+// Limit is a per-client-IP request budget: Max requests per Window. Max 0 turns the
+// limit off.
+type Limit struct {
+	Max    int
+	Window time.Duration
+}
+
+// RateLimits are the per-IP budgets of the endpoints an attacker hammers. They are
+// counted in memory per instance; the per-account login back-off lives in the store
+// and holds across instances.
+type RateLimits struct {
+	Login   Limit
+	Refresh Limit
+	Signup  Limit
+	Forgot  Limit
+	Resend  Limit
+}
+
+// DefaultRateLimits are GoTrue-like budgets: generous for people, tight for
+// scripts, and tightest where each request sends a mail.
+func DefaultRateLimits() RateLimits {
+	return RateLimits{
+		Login:   Limit{Max: 30, Window: 5 * time.Minute},
+		Refresh: Limit{Max: 150, Window: 5 * time.Minute},
+		Signup:  Limit{Max: 30, Window: 5 * time.Minute},
+		Forgot:  Limit{Max: 5, Window: time.Hour},
+		Resend:  Limit{Max: 5, Window: time.Hour},
+	}
+}
+
+// Options are the plain values the adapter needs; cmd/authd fills them from config.
+type Options struct {
+	// Logger receives request logs and internal errors; nil discards them.
+	Logger *slog.Logger
+	// PublicURL is the externally visible base URL (AUTH_PUBLIC_URL), used in the
+	// discovery document and as the OpenAPI server.
+	PublicURL string
+	// Issuer is the `iss` of access tokens (AUTH_ISSUER); PublicURL when empty.
+	Issuer string
+	// CORSOrigins are the allowed origins; empty means "*".
+	CORSOrigins []string
+	// TrustedProxies are IPs or CIDRs whose X-Forwarded-For is believed; from any
+	// other peer the client IP is the socket address.
+	TrustedProxies []string
+	// BodyLimit caps request bodies in bytes; 0 means DefaultBodyLimit.
+	BodyLimit int
+	// RateLimits are the per-IP budgets; the zero value turns them all off.
+	RateLimits RateLimits
+	// Keys publishes the signing keys; nil (HS256) serves an empty JWKS.
+	Keys Keys
+	// Ready reports whether the instance can serve (pings the store); nil is always
+	// ready.
+	Ready func(ctx context.Context) error
+	// Registry receives the HTTP, Go and process metrics served at /metrics; nil
+	// creates a fresh one.
+	Registry *prometheus.Registry
+	// Version is reported by /healthz and in the OpenAPI info.
+	Version string
+}
+
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	o.PublicURL = strings.TrimRight(o.PublicURL, "/")
+	if o.PublicURL == "" {
+		o.PublicURL = "http://localhost:8080"
+	}
+	if o.Issuer == "" {
+		o.Issuer = o.PublicURL
+	}
+	if len(o.CORSOrigins) == 0 {
+		o.CORSOrigins = []string{"*"}
+	}
+	if o.BodyLimit <= 0 {
+		o.BodyLimit = DefaultBodyLimit
+	}
+	if o.Registry == nil {
+		o.Registry = prometheus.NewRegistry()
+	}
+	return o
+}
+
+// Server timeouts: a slow client cannot hold a connection for long, and keep-alive
+// connections are recycled.
+const (
+	readTimeout  = 15 * time.Second
+	writeTimeout = 30 * time.Second
+	idleTimeout  = 120 * time.Second
+)
+
+// New returns the Fiber application serving the API over a. The caller listens
+// (app.Listen) and shuts it down (app.ShutdownWithContext).
+func New(a *app.App, opts Options) *fiber.App {
+	opts = opts.withDefaults()
+	routes := &routeTable{}
+	errs := errorWriter{log: opts.Logger, routes: routes}
+	f := fiber.New(fiber.Config{
+		AppName:                 "authd",
+		Immutable:               true, // values from Params, Get and Query outlive the handler (sessions store the user agent)
+		BodyLimit:               opts.BodyLimit,
+		ErrorHandler:            errs.handle,
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          opts.TrustedProxies,
+		ProxyHeader:             fiber.HeaderXForwardedFor,
+		EnableIPValidation:      true,
+		DisableStartupMessage:   true,
+		ReadTimeout:             readTimeout,
+		WriteTimeout:            writeTimeout,
+		IdleTimeout:             idleTimeout,
+	})
+
+	f.Use(observe(errs, newMetrics(opts.Registry), opts.Logger))
+	f.Use(recovery(opts.Logger))
+	f.Use(cors.New(cors.Config{
+		AllowOrigins:  strings.Join(opts.CORSOrigins, ","),
+		AllowMethods:  "GET,POST,PATCH,DELETE",
+		AllowHeaders:  "Authorization,Content-Type,X-Request-ID",
+		ExposeHeaders: "Retry-After,X-Request-ID",
+		MaxAge:        600,
+	}))
+	f.Use(requireJSON)
+
+	h := &handlers{app: a, opts: opts}
+	r := router{f: f, table: routes}
+	rl := opts.RateLimits
+	auth := h.authenticate
+
+	r.add(fiber.MethodPost, "/v1/auth/signup", limit(rl.Signup), h.signUp)
+	r.add(fiber.MethodPost, "/v1/auth/activate", h.activate)
+	r.add(fiber.MethodPost, "/v1/auth/activate/resend", limit(rl.Resend), h.resendActivation)
+	r.add(fiber.MethodPost, "/v1/auth/login", limit(rl.Login), h.login)
+	r.add(fiber.MethodPost, "/v1/auth/refresh", limit(rl.Refresh), h.refresh)
+	r.add(fiber.MethodPost, "/v1/auth/logout", auth, h.logout)
+	r.add(fiber.MethodGet, "/v1/auth/me", auth, h.me)
+	r.add(fiber.MethodDelete, "/v1/auth/me", auth, h.deleteAccount)
+	r.add(fiber.MethodPost, "/v1/auth/password", auth, h.changePassword)
+	r.add(fiber.MethodPost, "/v1/auth/password/forgot", limit(rl.Forgot), h.forgotPassword)
+	r.add(fiber.MethodPost, "/v1/auth/password/reset", h.resetPassword)
+
+	r.add(fiber.MethodGet, "/v1/users", auth, h.listUsers)
+	r.add(fiber.MethodGet, "/v1/users/:id", auth, h.getUser)
+	r.add(fiber.MethodPatch, "/v1/users/:id", auth, h.updateUser)
+	r.add(fiber.MethodDelete, "/v1/users/:id", auth, h.deleteUser)
+	r.add(fiber.MethodPost, "/v1/users/:id/activate", auth, h.adminActivate)
+
+	r.add(fiber.MethodGet, "/activate", activationPage)
+	r.add(fiber.MethodGet, "/reset-password", resetPage)
+
+	w := newWellKnown(opts)
+	r.add(fiber.MethodGet, "/.well-known/jwks.json", w.jwks)
+	r.add(fiber.MethodGet, "/.well-known/openid-configuration", w.openIDConfiguration)
+	r.add(fiber.MethodGet, "/healthz", w.healthz)
+	r.add(fiber.MethodGet, "/readyz", w.readyz)
+	r.add(fiber.MethodGet, "/metrics", w.metrics)
+	r.add(fiber.MethodGet, "/openapi.json", w.openAPI)
+	r.add(fiber.MethodGet, "/docs", w.docs)
+	return f
+}
+
+// router registers a route with Fiber and in the table behind the Allow header.
+type router struct {
+	f     *fiber.App
+	table *routeTable
+}
+
+func (r router) add(method, path string, handlers ...fiber.Handler) {
+	var hs []fiber.Handler
+	for _, h := range handlers {
+		if h != nil {
+			hs = append(hs, h)
+		}
+	}
+	r.f.Add(method, path, hs...)
+	r.table.add(method, path)
+}
+
+// handlers holds the API endpoints.
+type handlers struct {
+	app  *app.App
+	opts Options
+}
