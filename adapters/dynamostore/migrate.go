@@ -68,26 +68,41 @@ func (s *Store) createTable(ctx context.Context) error {
 
 // enableTTL turns on TTL for the ttl attribute unless it is on (or turning on).
 func (s *Store) enableTTL(ctx context.Context) error {
-	out, err := s.db.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(s.table)})
-	if err != nil {
-		return translate("describe ttl", err)
+	if on, err := s.ttlEnabled(ctx); on || err != nil {
+		return err
 	}
-	if d := out.TimeToLiveDescription; d != nil {
-		switch d.TimeToLiveStatus {
-		case types.TimeToLiveStatusEnabled, types.TimeToLiveStatusEnabling:
-			if aws.ToString(d.AttributeName) != attrTTL {
-				return fmt.Errorf("dynamostore: table %s has TTL on attribute %q, want %q", s.table, aws.ToString(d.AttributeName), attrTTL)
-			}
-			return nil
-		}
-	}
-	_, err = s.db.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
+	_, err := s.db.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
 		TableName: aws.String(s.table),
 		TimeToLiveSpecification: &types.TimeToLiveSpecification{
 			AttributeName: aws.String(attrTTL), Enabled: aws.Bool(true),
 		},
 	})
+	if err != nil {
+		// Two instances migrating at once both see TTL off and both ask to turn it on;
+		// the loser is refused ("TimeToLive is already enabled"). Look again before
+		// calling that a failure.
+		if on, derr := s.ttlEnabled(ctx); on && derr == nil {
+			return nil
+		}
+	}
 	return translate("enable ttl", err)
+}
+
+// ttlEnabled reports whether TTL is on (or turning on) for the ttl attribute; TTL on
+// another attribute is an error, since expired items would then never be deleted.
+func (s *Store) ttlEnabled(ctx context.Context) (bool, error) {
+	out, err := s.db.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(s.table)})
+	if err != nil {
+		return false, translate("describe ttl", err)
+	}
+	d := out.TimeToLiveDescription
+	if d == nil || (d.TimeToLiveStatus != types.TimeToLiveStatusEnabled && d.TimeToLiveStatus != types.TimeToLiveStatusEnabling) {
+		return false, nil
+	}
+	if aws.ToString(d.AttributeName) != attrTTL {
+		return false, fmt.Errorf("dynamostore: table %s has TTL on attribute %q, want %q", s.table, aws.ToString(d.AttributeName), attrTTL)
+	}
+	return true, nil
 }
 
 // Drop deletes the table and everything in it. It exists for tests and tear-down

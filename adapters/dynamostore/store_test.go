@@ -13,6 +13,7 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/authd/authd/adapters/backendtest"
 	"github.com/authd/authd/adapters/dynamostore"
 	"github.com/authd/authd/domain"
 )
@@ -171,5 +172,30 @@ func TestClosedPort(t *testing.T) {
 	wantCode(t, "ByEmail()", err, domain.CodeUnavailable)
 	if msg := domain.ErrorMessage(err); strings.Contains(msg, addr) {
 		t.Fatalf("client message = %q, want no address", msg)
+	}
+}
+
+// TestMigrateConcurrently starts several instances' migrations at once on a missing
+// table: all must succeed (one creates the table and turns TTL on, the others wait
+// and accept what they find).
+func TestMigrateConcurrently(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := backendtest.URL(t, "dynamodb")
+	const n = 4
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			s, err := dynamostore.Open(ctx, url, dynamostore.Options{})
+			if err == nil {
+				err = s.Migrate(ctx)
+			}
+			errs <- err
+		}()
+	}
+	for i := range n {
+		if err := <-errs; err != nil {
+			t.Errorf("concurrent Migrate #%d error = %v, want nil", i, err)
+		}
 	}
 }
