@@ -94,7 +94,7 @@ func (h *handlers) login(c *fiber.Ctx) error {
 	}
 	pair, err := h.app.Login(c.UserContext(), app.LoginInput{
 		Email: req.Email, Username: req.Username, Password: req.Password,
-		Client: app.Client{IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)},
+		Client: app.Client{IP: clientIP(c), UserAgent: c.Get(fiber.HeaderUserAgent)},
 	})
 	if err != nil {
 		return err

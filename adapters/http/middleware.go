@@ -72,7 +72,7 @@ func observe(errs errorWriter, m *metrics, log *slog.Logger) fiber.Handler {
 		}
 		log.Log(c.UserContext(), level, "request",
 			"method", c.Method(), "route", route, "path", c.Path(), "status", status,
-			"duration_ms", float64(elapsed.Microseconds())/1000, "ip", c.IP(), "request_id", id)
+			"duration_ms", float64(elapsed.Microseconds())/1000, "ip", clientIP(c), "request_id", id)
 		return nil
 	}
 }
@@ -146,7 +146,7 @@ func limit(l Limit) fiber.Handler {
 		Max:        l.Max,
 		Expiration: window,
 		KeyGenerator: func(c *fiber.Ctx) string {
-			return c.IP()
+			return clientIP(c)
 		},
 		LimitReached: func(c *fiber.Ctx) error {
 			// The limiter has set Retry-After in whole seconds; carry it over.

@@ -169,6 +169,17 @@ func TestRateLimits(t *testing.T) {
 			e.do(t, "POST", "/v1/auth/login", login, header("X-Forwarded-For", "203.0.113.2")).expect(t, 401, "invalid_credentials")
 			e.do(t, "POST", "/v1/auth/login", login, header("X-Forwarded-For", "203.0.113.1")).expect(t, 429, "rate_limited")
 		})
+
+		t.Run("a client cannot pick its bucket by prepending to X-Forwarded-For", func(t *testing.T) {
+			// The trusted proxy appends the peer it saw (203.0.113.7), behind an inner
+			// proxy in 10.0.0.0/8; what the client wrote on the left is ignored.
+			e := newEnv(t, backend, limits, func(o *httpapi.Options) { o.TrustedProxies = []string{"0.0.0.0", "10.0.0.0/8"} })
+			for _, spoof := range []string{"198.51.100.1", "198.51.100.2, 192.0.2.1"} {
+				e.do(t, "POST", "/v1/auth/login", login, header("X-Forwarded-For", spoof+", 203.0.113.7, 10.1.2.3")).expect(t, 401, "invalid_credentials")
+			}
+			e.do(t, "POST", "/v1/auth/login", login, header("X-Forwarded-For", "198.51.100.3, 203.0.113.7")).expect(t, 429, "rate_limited")
+			e.do(t, "POST", "/v1/auth/login", login, header("X-Forwarded-For", "203.0.113.8")).expect(t, 401, "invalid_credentials")
+		})
 	})
 }
 

@@ -129,20 +129,17 @@ func New(a *app.App, opts Options) *fiber.App {
 	routes := &routeTable{}
 	errs := errorWriter{log: opts.Logger, routes: routes}
 	f := fiber.New(fiber.Config{
-		AppName:                 "authd",
-		Immutable:               true, // values from Params, Get and Query outlive the handler (sessions store the user agent)
-		BodyLimit:               opts.BodyLimit,
-		ErrorHandler:            errs.handle,
-		EnableTrustedProxyCheck: true,
-		TrustedProxies:          opts.TrustedProxies,
-		ProxyHeader:             fiber.HeaderXForwardedFor,
-		EnableIPValidation:      true,
-		DisableStartupMessage:   true,
-		ReadTimeout:             readTimeout,
-		WriteTimeout:            writeTimeout,
-		IdleTimeout:             idleTimeout,
+		AppName:               "authd",
+		Immutable:             true, // values from Params, Get and Query outlive the handler (sessions store the user agent)
+		BodyLimit:             opts.BodyLimit,
+		ErrorHandler:          errs.handle,
+		DisableStartupMessage: true,
+		ReadTimeout:           readTimeout,
+		WriteTimeout:          writeTimeout,
+		IdleTimeout:           idleTimeout,
 	})
 
+	f.Use(resolveClientIP(newClientIPs(opts.TrustedProxies)))
 	f.Use(observe(errs, newMetrics(opts.Registry), opts.Logger))
 	f.Use(recovery(opts.Logger))
 	f.Use(cors.New(cors.Config{
