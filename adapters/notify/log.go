@@ -1,0 +1,55 @@
+package notify
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/authd/authd/domain"
+	"github.com/authd/authd/ports"
+)
+
+var _ ports.Notifier = (*LogNotifier)(nil)
+
+// LogNotifier writes each activation and password-reset link as one structured log
+// line (msg, kind, user_id, email, link) instead of mailing it. It is the default when
+// no SMTP server is configured, so that a developer can sign up and activate an
+// account with nothing but the binary.
+//
+// It is the single deliberate exception to the rule that tokens never reach a log
+// line: the link carries a live one-time token, and anyone who can read the log can
+// activate the account or reset its password. Production deployments configure
+// AUTH_SMTP_URL, which replaces it with SMTPNotifier.
+type LogNotifier struct {
+	logger *slog.Logger
+	links  linkBuilder
+}
+
+// NewLogNotifier returns a notifier that logs links built on publicURL (the service's
+// AUTH_PUBLIC_URL) to logger; a nil logger means slog.Default().
+func NewLogNotifier(logger *slog.Logger, publicURL string) *LogNotifier {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &LogNotifier{logger: logger, links: newLinkBuilder(publicURL)}
+}
+
+// SendActivation logs the activation link of u. It never fails.
+func (n *LogNotifier) SendActivation(ctx context.Context, u domain.User, token string) error {
+	n.log(ctx, "activation link", kindActivation, u, n.links.activation(token))
+	return nil
+}
+
+// SendPasswordReset logs the password-reset link of u. It never fails.
+func (n *LogNotifier) SendPasswordReset(ctx context.Context, u domain.User, token string) error {
+	n.log(ctx, "password reset link", kindPasswordReset, u, n.links.passwordReset(token))
+	return nil
+}
+
+func (n *LogNotifier) log(ctx context.Context, msg string, k kind, u domain.User, link string) {
+	n.logger.LogAttrs(ctx, slog.LevelInfo, msg,
+		slog.String("kind", string(k)),
+		slog.String("user_id", u.ID),
+		slog.String("email", u.Email),
+		slog.String("link", link),
+	)
+}

@@ -1,0 +1,77 @@
+package notify
+
+import (
+	"embed"
+	htmltemplate "html/template"
+	"net/mail"
+	texttemplate "text/template"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+
+	"github.com/authd/authd/domain"
+)
+
+//go:embed templates/*.tmpl
+var templateFS embed.FS
+
+// template is one kind of mail: its subject and the two renderings of its body.
+type template struct {
+	subject  string
+	validFor time.Duration
+	text     *texttemplate.Template
+	html     *htmltemplate.Template
+}
+
+// The templates are embedded and parsed once; a broken template is a build defect,
+// caught by the tests, so Must is appropriate.
+var templates = map[kind]template{
+	kindActivation: {
+		subject:  "Activate your account",
+		validFor: domain.ActivationTokenTTL,
+		text:     texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/activation.txt.tmpl")),
+		html:     htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/activation.html.tmpl")),
+	},
+	kindPasswordReset: {
+		subject:  "Reset your password",
+		validFor: domain.PasswordResetTokenTTL,
+		text:     texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/reset.txt.tmpl")),
+		html:     htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/reset.html.tmpl")),
+	},
+}
+
+// mailData is what the templates see.
+type mailData struct {
+	Subject  string
+	Name     string // greeting; empty when the user gave neither name nor username
+	Email    string
+	Link     string
+	ValidFor string
+}
+
+// compose builds the multipart/alternative message of kind k for u.
+func compose(from *mail.Address, k kind, u domain.User, link string) (*gomail.Msg, error) {
+	tpl := templates[k]
+	data := mailData{
+		Subject:  tpl.subject,
+		Name:     u.Name,
+		Email:    u.Email,
+		Link:     link,
+		ValidFor: validFor(tpl.validFor),
+	}
+	if data.Name == "" {
+		data.Name = u.Username
+	}
+	m := gomail.NewMsg()
+	m.FromMailAddress(from)
+	m.ToMailAddress(&mail.Address{Name: u.Name, Address: u.Email})
+	m.Subject(tpl.subject)
+	m.SetUserAgent("authd")
+	if err := m.SetBodyTextTemplate(tpl.text, data); err != nil {
+		return nil, err
+	}
+	if err := m.AddAlternativeHTMLTemplate(tpl.html, data); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
