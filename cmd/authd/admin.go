@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/authd/authd/adapters/jwt"
+	"github.com/authd/authd/app"
+	"github.com/authd/authd/domain"
+)
+
+// adminCommand is `authd admin create --email E [--username U] [--name N]`: it reads
+// the password from the first line of stdin (so it never shows in `ps` or shell
+// history) and creates an active admin. An e-mail that exists is refused.
+func adminCommand(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		return usageError("usage: authd admin create --email E [--username U] [--name N] < password")
+	}
+	fs := flag.NewFlagSet("admin create", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	email := fs.String("email", "", "e-mail of the new admin (required)")
+	username := fs.String("username", "", "optional username")
+	name := fs.String("name", "", "optional display name")
+	if err := fs.Parse(args[1:]); err != nil {
+		return usageError(err.Error())
+	}
+	if *email == "" {
+		return usageError("admin create: --email is required")
+	}
+	password, err := readPassword(stdin)
+	if err != nil {
+		return err
+	}
+	return withConfig(stderr, func(cfg Config) error {
+		logger := newLogger(cfg, stderr)
+		m, err := Open(ctx, cfg, logger)
+		if err != nil {
+			return err
+		}
+		defer m.Close(context.Background())
+		u, err := m.App.CreateAdmin(ctx, app.SignUpInput{Email: *email, Username: *username, Name: *name, Password: password})
+		if err != nil {
+			return describe(err)
+		}
+		fmt.Fprintf(stdout, "created admin %s (%s)\n", u.Email, u.ID)
+		return nil
+	})
+}
+
+// readPassword reads one line from r, without its line ending.
+func readPassword(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read password from stdin: %w", err)
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", errors.New("admin create: no password on stdin (pipe it in: echo \"$PASSWORD\" | authd admin create …)")
+	}
+	return line, nil
+}
+
+// describe turns a domain error into one readable line with its field errors.
+func describe(err error) error {
+	var de *domain.Error
+	if !errors.As(err, &de) {
+		return err
+	}
+	msg := fmt.Sprintf("%s: %s", de.Code, de.Message)
+	for _, f := range de.Fields {
+		msg += fmt.Sprintf(" %s: %s", f.Field, f.Message)
+	}
+	return errors.New(msg)
+}
+
+// keygen is `authd keygen [--alg EdDSA|RS256|ES256]`: it writes a new PEM (PKCS#8)
+// private key to stdout, for AUTH_JWT_KEYS.
+func keygen(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("keygen", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	alg := fs.String("alg", "EdDSA", "signing algorithm: EdDSA, RS256 or ES256")
+	if err := fs.Parse(args); err != nil {
+		return usageError(err.Error())
+	}
+	pem, err := jwt.GenerateKey(*alg)
+	if err != nil {
+		return usageError(err.Error())
+	}
+	_, err = stdout.Write(pem)
+	return err
+}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/authd/authd/adapters/dynamostore"
+	"github.com/authd/authd/adapters/sqlstore"
+	"github.com/authd/authd/ports"
+)
+
+// migratable is a backend that can create or upgrade its own schema.
+type migratable interface {
+	ports.Backend
+	Migrate(ctx context.Context) error
+}
+
+// openBackend opens the database AUTH_DATABASE_URL names, by its scheme, and
+// migrates it when asked.
+func openBackend(ctx context.Context, cfg Config, migrate bool) (ports.Backend, error) {
+	var b migratable
+	var err error
+	switch cfg.Backend() {
+	case "sqlite", "postgres", "mysql":
+		b, err = sqlstore.Open(ctx, cfg.DatabaseURL, sqlstore.Options{
+			MaxOpenConns:    cfg.DBMaxOpenConns,
+			MaxIdleConns:    cfg.DBMaxIdleConns,
+			ConnMaxLifetime: cfg.DBConnMaxLifetime,
+		})
+	case "dynamodb":
+		b, err = dynamostore.Open(ctx, cfg.DatabaseURL, dynamostore.Options{})
+	default:
+		return nil, fmt.Errorf("AUTH_DATABASE_URL: unsupported scheme %q", cfg.Backend())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", cfg.Backend(), err)
+	}
+	if migrate {
+		if err := b.Migrate(ctx); err != nil {
+			_ = b.Close()
+			return nil, fmt.Errorf("migrate %s database: %w", cfg.Backend(), err)
+		}
+	}
+	return b, nil
+}
+
+// migrate is `authd migrate`: create or upgrade the schema (tables, indexes; the
+// DynamoDB table with its indexes and TTL) and exit.
+func migrate(ctx context.Context, cfg Config, stderr io.Writer) error {
+	b, err := openBackend(ctx, cfg, true)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	fmt.Fprintf(stderr, "authd: %s database is migrated\n", cfg.Backend())
+	return nil
+}

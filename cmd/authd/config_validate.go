@@ -1,0 +1,222 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/mail"
+	"net/netip"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/authd/authd/adapters/argon2"
+	"github.com/authd/authd/adapters/notify"
+)
+
+// Minimum key sizes: 256 bits, the HMAC-SHA256 block of security.
+const (
+	minJWTSecretBytes  = 32
+	minRefreshKeyBytes = 32
+)
+
+// validate checks every field and returns one error per bad variable, skipping the
+// variables in failed (already reported as unparsable).
+func (c *Config) validate(failed map[string]bool) []error {
+	var errs []error
+	check := func(key string, err error) {
+		if err != nil && !failed[key] {
+			errs = append(errs, fmt.Errorf("%s: %w", key, err))
+		}
+	}
+	positive := func(key string, d interface{ Seconds() float64 }) {
+		if d.Seconds() <= 0 {
+			check(key, errors.New("must be positive"))
+		}
+	}
+	notNegative := func(key string, n int64) {
+		if n < 0 {
+			check(key, errors.New("must not be negative"))
+		}
+	}
+
+	check("AUTH_DATABASE_URL", validateDatabaseURL(c.DatabaseURL))
+	notNegative("AUTH_DB_MAX_OPEN_CONNS", int64(c.DBMaxOpenConns))
+	notNegative("AUTH_DB_MAX_IDLE_CONNS", int64(c.DBMaxIdleConns))
+	notNegative("AUTH_DB_CONN_MAX_LIFETIME", int64(c.DBConnMaxLifetime))
+
+	check("AUTH_LISTEN", validateListen(c.Listen))
+	check("AUTH_PUBLIC_URL", validatePublicURL(c.PublicURL))
+	if c.BodyLimit <= 0 {
+		check("AUTH_BODY_LIMIT", errors.New("must be positive"))
+	}
+	for _, o := range c.CORSOrigins {
+		check("AUTH_CORS_ORIGINS", validateOrigin(o))
+	}
+	for _, p := range c.TrustedProxies {
+		check("AUTH_TRUSTED_PROXIES", validateProxy(p))
+	}
+	positive("AUTH_SHUTDOWN_TIMEOUT", c.ShutdownTimeout)
+
+	if strings.TrimSpace(c.Audience) == "" {
+		check("AUTH_AUDIENCE", errors.New("must not be empty"))
+	}
+	for _, path := range c.JWTKeys {
+		check("AUTH_JWT_KEYS", validateKeyFile(path))
+	}
+	if c.JWTSecret != "" && len(c.JWTSecret) < minJWTSecretBytes {
+		check("AUTH_JWT_SECRET", fmt.Errorf("must be at least %d bytes, got %d", minJWTSecretBytes, len(c.JWTSecret)))
+	}
+	if c.JWTSecret != "" && len(c.JWTKeys) > 0 {
+		check("AUTH_JWT_KEYS", errors.New("set either AUTH_JWT_KEYS or AUTH_JWT_SECRET, not both"))
+	}
+	positive("AUTH_ACCESS_TTL", c.AccessTTL)
+	positive("AUTH_REFRESH_TTL", c.RefreshTTL)
+	notNegative("AUTH_REFRESH_REUSE_GRACE", int64(c.RefreshReuseGrace))
+	if c.RefreshKey != nil && len(c.RefreshKey) < minRefreshKeyBytes {
+		check("AUTH_REFRESH_KEY", fmt.Errorf("must decode to at least %d bytes, got %d", minRefreshKeyBytes, len(c.RefreshKey)))
+	}
+
+	check("AUTH_ARGON2", validateArgon2(c.Argon2))
+	notNegative("AUTH_HASH_CONCURRENCY", int64(c.HashConcurrency))
+	if c.LockoutThreshold < 1 {
+		check("AUTH_LOCKOUT_THRESHOLD", errors.New("must be at least 1"))
+	}
+	positive("AUTH_LOCKOUT_BASE", c.LockoutBase)
+	if c.LockoutMax < c.LockoutBase {
+		check("AUTH_LOCKOUT_MAX", fmt.Errorf("must be at least AUTH_LOCKOUT_BASE (%v)", c.LockoutBase))
+	}
+
+	positive("AUTH_RATE_LIMIT_WINDOW", c.RateLimitWindow)
+	notNegative("AUTH_RATE_LIMIT_LOGIN", int64(c.RateLimitLogin))
+	notNegative("AUTH_RATE_LIMIT_SIGNUP", int64(c.RateLimitSignup))
+	notNegative("AUTH_RATE_LIMIT_REFRESH", int64(c.RateLimitRefresh))
+	notNegative("AUTH_RATE_LIMIT_FORGOT", int64(c.RateLimitForgot))
+	notNegative("AUTH_RATE_LIMIT_RESEND", int64(c.RateLimitResend))
+
+	if c.SMTPURL != "" {
+		if _, err := notify.ParseSMTPURL(c.SMTPURL); err != nil {
+			check("AUTH_SMTP_URL", err)
+		}
+		if c.MailFrom == "" {
+			check("AUTH_MAIL_FROM", errors.New("required when AUTH_SMTP_URL is set"))
+		}
+	}
+	if c.MailFrom != "" {
+		if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+			check("AUTH_MAIL_FROM", fmt.Errorf("invalid address %q", c.MailFrom))
+		}
+	}
+	positive("AUTH_SMTP_TIMEOUT", c.SMTPTimeout)
+
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		check("AUTH_LOG_LEVEL", fmt.Errorf("%q is not debug, info, warn or error", c.LogLevel))
+	}
+	switch c.LogFormat {
+	case "json", "text":
+	default:
+		check("AUTH_LOG_FORMAT", fmt.Errorf("%q is not json or text", c.LogFormat))
+	}
+	return errs
+}
+
+// validateDatabaseURL checks the scheme and the part each backend cannot do
+// without. Messages never repeat the URL, which may hold a password.
+func validateDatabaseURL(raw string) error {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return errors.New("want sqlite://PATH, postgres://…, mysql://… or dynamodb://TABLE")
+	}
+	switch scheme {
+	case "sqlite":
+		// sqlite://authd.db, sqlite:///abs/path.db, sqlite://:memory: — not a URL
+		// that net/url parses (":memory:" is no port), so only the path is checked.
+		if rest == "" {
+			return errors.New("sqlite URL has no path")
+		}
+		return nil
+	case "postgres", "postgresql", "mysql", "dynamodb":
+	default:
+		return fmt.Errorf("scheme %q is not sqlite, postgres, postgresql, mysql or dynamodb", scheme)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("not a valid %s URL", scheme)
+	}
+	switch scheme {
+	case "mysql":
+		if u.Host == "" || strings.Trim(u.Path, "/") == "" {
+			return errors.New("want mysql://user:pass@host:3306/database")
+		}
+	case "dynamodb":
+		if u.Host == "" {
+			return errors.New("want dynamodb://TABLE?region=R&endpoint=URL")
+		}
+	}
+	return nil
+}
+
+func validateListen(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port", addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q has no valid port", addr)
+	}
+	return nil
+}
+
+func validatePublicURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an absolute http(s) URL", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%q must not have a query or fragment", raw)
+	}
+	return nil
+}
+
+func validateOrigin(o string) error {
+	if o == "*" {
+		return nil
+	}
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		return fmt.Errorf("%q is not * or an origin like https://app.example.com", o)
+	}
+	return nil
+}
+
+func validateProxy(p string) error {
+	if _, err := netip.ParseAddr(p); err == nil {
+		return nil
+	}
+	if _, err := netip.ParsePrefix(p); err == nil {
+		return nil
+	}
+	return fmt.Errorf("%q is not an IP address or CIDR", p)
+}
+
+func validateKeyFile(path string) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("key file %q: %w", path, errors.Unwrap(err))
+	}
+	if !info.Mode().IsRegular() {
+		return fmt.Errorf("key file %q is not a regular file", path)
+	}
+	return nil
+}
+
+// validateArgon2 parses AUTH_ARGON2 with the argon2 adapter's own parser, so that
+// the start-up check and the hasher can never disagree about what is valid.
+func validateArgon2(s string) error {
+	_, err := argon2.ParseParams(s)
+	return err
+}

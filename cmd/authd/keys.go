@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/authd/authd/adapters/jwt"
+	"github.com/authd/authd/ports"
+)
+
+// Names under which generated secrets are kept in the database.
+const (
+	secretSigningSeed = "jwt_ed25519_seed"
+	secretRefreshKey  = "refresh_hmac_key"
+)
+
+// signingKeys returns the access-token keys: AUTH_JWT_SECRET (HS256), the PEM files of
+// AUTH_JWT_KEYS, or — with neither — an Ed25519 key generated once and kept in the
+// database, so that restarts and every instance on that database share it.
+func signingKeys(ctx context.Context, cfg Config, secrets ports.SecretStore, logger *slog.Logger) (*jwt.KeySet, error) {
+	switch {
+	case cfg.JWTSecret != "":
+		ks, err := jwt.HMACKeySet([]byte(cfg.JWTSecret))
+		if err != nil {
+			return nil, fmt.Errorf("AUTH_JWT_SECRET: %w", err)
+		}
+		return ks, nil
+	case len(cfg.JWTKeys) > 0:
+		ks, err := jwt.LoadKeys(cfg.JWTKeys)
+		if err != nil {
+			return nil, fmt.Errorf("AUTH_JWT_KEYS: %w", err)
+		}
+		logger.Info("signing keys loaded", "kids", ks.KeyIDs())
+		return ks, nil
+	}
+	candidate, err := jwt.GenerateEd25519Seed()
+	if err != nil {
+		return nil, err
+	}
+	seed, err := secrets.Secret(ctx, secretSigningSeed, candidate)
+	if err != nil {
+		return nil, fmt.Errorf("load generated signing key: %w", err)
+	}
+	ks, err := jwt.Ed25519KeySet(seed)
+	if err != nil {
+		return nil, fmt.Errorf("generated signing key: %w", err)
+	}
+	logger.Warn("using the Ed25519 signing key generated into the database; production should set AUTH_JWT_KEYS (see `authd keygen`)", "kid", ks.KeyIDs()[0])
+	return ks, nil
+}
+
+// refreshKey returns AUTH_REFRESH_KEY, or a 32-byte key generated once and kept in
+// the database.
+func refreshKey(ctx context.Context, cfg Config, secrets ports.SecretStore, logger *slog.Logger) ([]byte, error) {
+	if len(cfg.RefreshKey) > 0 {
+		return cfg.RefreshKey, nil
+	}
+	candidate, err := jwt.GenerateRefreshKey()
+	if err != nil {
+		return nil, err
+	}
+	key, err := secrets.Secret(ctx, secretRefreshKey, candidate)
+	if err != nil {
+		return nil, fmt.Errorf("load generated refresh key: %w", err)
+	}
+	logger.Warn("using the refresh-token key generated into the database; production should set AUTH_REFRESH_KEY")
+	return key, nil
+}

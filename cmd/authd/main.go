@@ -1,0 +1,91 @@
+// Command authd is the authentication service: it reads its configuration from
+// AUTH_* variables, opens the configured database and serves the HTTP API.
+//
+//	authd [serve]                                  run the service (default)
+//	authd migrate                                  create or upgrade the schema, then exit
+//	authd admin create --email E [--username U]    create an active admin; password on stdin
+//	authd keygen [--alg EdDSA|RS256|ES256]         print a new PEM signing key
+//	authd version                                  print the version
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+const usage = `usage: authd [command]
+
+commands:
+  serve                                   run the service (default)
+  migrate                                 create or upgrade the database schema and exit
+  admin create --email E [--username U]   create an active admin; reads the password from stdin
+  keygen [--alg EdDSA|RS256|ES256]        write a new PEM private key to stdout
+  version                                 print the version
+
+Configuration comes from AUTH_* environment variables and an optional .env file;
+see the README for the full list.
+`
+
+// run executes one command and returns the process exit code: 0 on success, 1 on
+// failure, 2 on a usage error.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = withConfig(stderr, func(cfg Config) error { return serve(ctx, cfg, stderr) })
+	case "migrate":
+		err = withConfig(stderr, func(cfg Config) error { return migrate(ctx, cfg, stderr) })
+	case "admin":
+		err = adminCommand(ctx, args, stdin, stdout, stderr)
+	case "keygen":
+		err = keygen(args, stdout, stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "authd", version)
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "authd: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if err != nil {
+		if ue, ok := err.(usageError); ok {
+			fmt.Fprintf(stderr, "authd: %s\n", ue)
+			return 2
+		}
+		fmt.Fprintf(stderr, "authd: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// usageError is a mistake in the command line, answered with exit code 2.
+type usageError string
+
+func (e usageError) Error() string { return string(e) }
+
+// withConfig loads the configuration and runs fn with it. A bad configuration stops
+// here, one line per bad variable.
+func withConfig(stderr io.Writer, fn func(Config) error) error {
+	cfg, err := loadConfigFromProcess()
+	if err != nil {
+		return fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	return fn(cfg)
+}

@@ -1,0 +1,236 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/authd/authd/adapters/argon2"
+	httpapi "github.com/authd/authd/adapters/http"
+	"github.com/authd/authd/adapters/jwt"
+	"github.com/authd/authd/adapters/notify"
+	"github.com/authd/authd/app"
+	"github.com/authd/authd/ports"
+)
+
+// Main is the composition root: one running authd. Open builds it from a Config —
+// config → store → hasher → token issuer → notifier → app → http — and Close takes
+// it down in reverse. End-to-end tests run it on port 0.
+type Main struct {
+	Config  Config
+	Logger  *slog.Logger
+	Backend ports.Backend
+	Issuer  *jwt.Issuer
+	App     *app.App
+	HTTP    *fiber.App
+
+	ln     net.Listener
+	served chan error
+}
+
+// Open opens the database (migrating it unless AUTH_MIGRATE_ON_START=false), loads or
+// generates the keys, and assembles the use cases and the HTTP adapter. It does not
+// listen yet; see Start.
+func Open(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Main, err error) {
+	m := &Main{Config: cfg, Logger: logger}
+	defer func() {
+		if err != nil && m.Backend != nil {
+			_ = m.Backend.Close()
+		}
+	}()
+
+	backend, err := openBackend(ctx, cfg, cfg.MigrateOnStart)
+	if err != nil {
+		return nil, err
+	}
+	m.Backend = backend
+
+	params, err := argon2.ParseParams(cfg.Argon2)
+	if err != nil {
+		return nil, fmt.Errorf("AUTH_ARGON2: %w", err)
+	}
+	if err := params.Validate(); err != nil {
+		logger.Warn("argon2 parameters are below the OWASP minimum; use them for tests only", "params", cfg.Argon2, "reason", err.Error())
+	}
+	hasher := argon2.New(params, cfg.HashConcurrency)
+
+	keys, err := signingKeys(ctx, cfg, backend.Secrets(), logger)
+	if err != nil {
+		return nil, err
+	}
+	m.Issuer = jwt.NewIssuer(keys, jwt.Options{Issuer: cfg.Issuer, Audience: cfg.Audience})
+	refreshKey, err := refreshKey(ctx, cfg, backend.Secrets(), logger)
+	if err != nil {
+		return nil, err
+	}
+	refresh, err := jwt.NewRefreshCodec(refreshKey)
+	if err != nil {
+		return nil, fmt.Errorf("AUTH_REFRESH_KEY: %w", err)
+	}
+
+	notifier, err := newNotifier(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+
+	appCfg := cfg.AppConfig()
+	appCfg.AsyncNotify = true
+	m.App = app.New(app.Deps{
+		Users:         backend.Users(),
+		Credentials:   backend.Credentials(),
+		Sessions:      backend.Sessions(),
+		Tokens:        backend.Tokens(),
+		Hasher:        hasher,
+		AccessTokens:  m.Issuer,
+		RefreshTokens: refresh,
+		Notifier:      notifier,
+		Clock:         systemClock{},
+		Random:        rand.Reader,
+		Logger:        logger,
+	}, appCfg)
+
+	var published httpapi.Keys = m.Issuer
+	if cfg.JWTSecret != "" {
+		published = nil // a shared secret is never published
+	}
+	m.HTTP = httpapi.New(m.App, httpapi.Options{
+		Logger:         logger,
+		PublicURL:      cfg.PublicURL,
+		Issuer:         cfg.Issuer,
+		CORSOrigins:    cfg.CORSOrigins,
+		TrustedProxies: cfg.TrustedProxies,
+		BodyLimit:      int(cfg.BodyLimit),
+		RateLimits:     rateLimits(cfg),
+		Keys:           published,
+		Ready:          backend.Ping,
+		Version:        version,
+	})
+	return m, nil
+}
+
+// rateLimits maps the per-IP budgets of the configuration onto the HTTP adapter's.
+func rateLimits(cfg Config) httpapi.RateLimits {
+	limit := func(n int) httpapi.Limit { return httpapi.Limit{Max: n, Window: cfg.RateLimitWindow} }
+	return httpapi.RateLimits{
+		Login:   limit(cfg.RateLimitLogin),
+		Refresh: limit(cfg.RateLimitRefresh),
+		Signup:  limit(cfg.RateLimitSignup),
+		Forgot:  limit(cfg.RateLimitForgot),
+		Resend:  limit(cfg.RateLimitResend),
+	}
+}
+
+// newNotifier picks SMTP when AUTH_SMTP_URL is set and the log notifier otherwise.
+func newNotifier(cfg Config, logger *slog.Logger) (ports.Notifier, error) {
+	if cfg.SMTPURL == "" {
+		logger.Warn("AUTH_SMTP_URL is not set: activation and reset links are written to the log; configure SMTP for production")
+		return notify.NewLogNotifier(logger, cfg.PublicURL), nil
+	}
+	sc, err := notify.ParseSMTPURL(cfg.SMTPURL)
+	if err != nil {
+		return nil, fmt.Errorf("AUTH_SMTP_URL: %w", err)
+	}
+	sc.From, sc.PublicURL, sc.Timeout = cfg.MailFrom, cfg.PublicURL, cfg.SMTPTimeout
+	n, err := notify.NewSMTPNotifier(sc)
+	if err != nil {
+		return nil, fmt.Errorf("AUTH_SMTP_URL / AUTH_MAIL_FROM: %w", err)
+	}
+	return n, nil
+}
+
+// Start listens on AUTH_LISTEN and serves in the background. Addr tells where.
+func (m *Main) Start() error {
+	ln, err := net.Listen("tcp", m.Config.Listen)
+	if err != nil {
+		return fmt.Errorf("AUTH_LISTEN: %w", err)
+	}
+	m.ln = ln
+	m.served = make(chan error, 1)
+	go func() { m.served <- m.HTTP.Listener(ln) }()
+	m.Logger.Info("authd listening", "addr", ln.Addr().String(), "backend", m.Config.Backend(), "version", version)
+	return nil
+}
+
+// Addr is the address Start listens on (useful with port 0).
+func (m *Main) Addr() string {
+	if m.ln == nil {
+		return ""
+	}
+	return m.ln.Addr().String()
+}
+
+// Done is closed, with the serve error, when the server stops on its own.
+func (m *Main) Done() <-chan error { return m.served }
+
+// Close stops accepting requests, lets in-flight ones finish within ctx, waits for
+// background mails, and closes the database.
+func (m *Main) Close(ctx context.Context) error {
+	var errs []error
+	if m.HTTP != nil && m.ln != nil {
+		if err := m.HTTP.ShutdownWithContext(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+	}
+	if m.App != nil {
+		drained := make(chan struct{})
+		go func() { m.App.Drain(); close(drained) }()
+		select {
+		case <-drained:
+		case <-ctx.Done():
+			errs = append(errs, errors.New("shutdown timed out before every mail was sent"))
+		}
+	}
+	if m.Backend != nil {
+		if err := m.Backend.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close database: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// serve runs the service until ctx is cancelled (SIGINT/SIGTERM), then shuts down
+// gracefully within AUTH_SHUTDOWN_TIMEOUT.
+func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
+	logger := newLogger(cfg, stderr)
+	logger.Info("starting authd", "config", cfg)
+	m, err := Open(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	if err := m.Start(); err != nil {
+		_ = m.Close(context.Background())
+		return err
+	}
+	var serveErr error
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down")
+	case serveErr = <-m.Done():
+		logger.Error("server stopped", "err", serveErr)
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	return errors.Join(serveErr, m.Close(sctx))
+}
+
+// newLogger builds the slog logger AUTH_LOG_LEVEL and AUTH_LOG_FORMAT ask for.
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.SlogLevel()}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// systemClock is the wall clock.
+type systemClock struct{}
+
+// Now returns the current time in UTC.
+func (systemClock) Now() time.Time { return time.Now().UTC() }
