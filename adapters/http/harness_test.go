@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -457,12 +458,22 @@ func served(t testing.TB, e *env) liveServer {
 	return liveServer{base: "http://" + ln.Addr().String(), client: &http.Client{Timeout: 10 * time.Second}}
 }
 
-// post sends a JSON body and validates the response like env.do.
-func (s liveServer) post(t testing.TB, path, body string) response {
+// postDeclaring sends a JSON POST whose Content-Length declares n bytes but sends
+// only the headers, and validates the response like env.do. The server must answer
+// from the declared length alone: a client that wrote the whole oversized body could
+// see the server close the connection mid-write (EPIPE) and lose the answer.
+func (s liveServer) postDeclaring(t testing.TB, path string, n int) response {
 	t.Helper()
-	res, err := s.client.Post(s.base+path, "application/json", strings.NewReader(body))
+	conn, err := net.DialTimeout("tcp", strings.TrimPrefix(s.base, "http://"), 5*time.Second)
 	if err != nil {
-		t.Fatalf("POST %s: %v", path, err)
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: authd\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", path, n)
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("POST %s declaring %d bytes: %v", path, n, err)
 	}
 	defer res.Body.Close()
 	out, err := io.ReadAll(res.Body)

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/authd/authd/adapters/backendtest"
+)
+
+// cutProxy is a TCP proxy in front of a database server that a test can cut and
+// restore: cutting closes every connection and refuses new ones, as a crashed or
+// stopped server does.
+type cutProxy struct {
+	t      *testing.T
+	ln     net.Listener
+	target string
+
+	mu    sync.Mutex
+	down  bool
+	conns []net.Conn
+}
+
+func newCutProxy(t *testing.T, target string) *cutProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &cutProxy{t: t, ln: ln, target: target}
+	t.Cleanup(func() { ln.Close(); p.cut() })
+	go p.accept()
+	return p
+}
+
+func (p *cutProxy) addr() string { return p.ln.Addr().String() }
+
+func (p *cutProxy) accept() {
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		p.mu.Lock()
+		down := p.down
+		p.mu.Unlock()
+		if down {
+			c.Close()
+			continue
+		}
+		up, err := net.DialTimeout("tcp", p.target, 5*time.Second)
+		if err != nil {
+			c.Close()
+			continue
+		}
+		p.mu.Lock()
+		p.conns = append(p.conns, c, up)
+		p.mu.Unlock()
+		go func() { _, _ = io.Copy(up, c); up.Close() }()
+		go func() { _, _ = io.Copy(c, up); c.Close() }()
+	}
+}
+
+// cut drops every connection and refuses new ones until restore.
+func (p *cutProxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.down = true
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+func (p *cutProxy) restore() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.down = false
+}
+
+// throughProxy rewrites a database URL so that it reaches its server through a
+// proxy, returning the new URL and the server address the proxy must reach.
+func throughProxy(t *testing.T, raw string, proxy func(target string) string) string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Scheme == "dynamodb" {
+		q := u.Query()
+		ep, err := url.Parse(q.Get("endpoint"))
+		if err != nil || ep.Host == "" {
+			t.Fatalf("dynamodb URL %q has no endpoint to proxy", raw)
+		}
+		ep.Host = proxy(ep.Host)
+		q.Set("endpoint", ep.String())
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	host := u.Host
+	if !strings.Contains(host, ":") {
+		host += map[string]string{"postgres": ":5432", "postgresql": ":5432", "mysql": ":3306"}[u.Scheme]
+	}
+	u.Host = proxy(host)
+	return u.String()
+}
+
+// TestDatabaseOutage cuts the connection to the database under a running authd: the
+// API and /readyz answer 503 unavailable with Retry-After — never a 500 with driver
+// text — and when the database is back the same process serves again, no restart.
+func TestDatabaseOutage(t *testing.T) {
+	for _, name := range backendtest.Names() {
+		if name == "sqlite" {
+			continue // embedded: there is no server connection to lose
+		}
+		t.Run(name, func(t *testing.T) { testDatabaseOutage(t, name) })
+	}
+}
+
+func testDatabaseOutage(t *testing.T, name string) {
+	var proxy *cutProxy
+	dbURL := throughProxy(t, backendtest.URL(t, name), func(target string) string {
+		proxy = newCutProxy(t, target)
+		return proxy.addr()
+	})
+	s := startServer(t, testConfig(t, dbURL, map[string]string{"AUTH_REQUIRE_ACTIVATION": "false"}))
+	s.expect(201, "POST", "/v1/auth/signup", "", map[string]any{"email": "cy@example.com", "password": "long enough pw"})
+	login := s.expect(200, "POST", "/v1/auth/login", "", map[string]any{"email": "cy@example.com", "password": "long enough pw"})
+
+	proxy.cut()
+	for _, probe := range []struct{ method, path, bearer string }{
+		{"GET", "/readyz", ""},
+		{"GET", "/v1/auth/me", str(login, "access_token")},
+	} {
+		status, body := s.call(probe.method, probe.path, probe.bearer, nil)
+		if status != 503 || str(body, "code") != "unavailable" {
+			t.Fatalf("%s %s with the database down: %d %v, want 503 unavailable", probe.method, probe.path, status, body)
+		}
+	}
+	resp, err := http.Get(s.base + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if ra := resp.Header.Get("Retry-After"); ra == "" {
+		t.Fatalf("/readyz with the database down has no Retry-After header")
+	}
+	status, body := s.call("POST", "/v1/auth/login", "", map[string]any{"email": "cy@example.com", "password": "long enough pw"})
+	if status != 503 || str(body, "code") != "unavailable" {
+		t.Fatalf("login with the database down: %d %v, want 503 unavailable", status, body)
+	}
+	if detail := str(body, "detail"); strings.Contains(strings.ToLower(detail), "dial") || strings.Contains(detail, "127.0.0.1") {
+		t.Fatalf("503 detail leaks driver text: %q", detail)
+	}
+
+	proxy.restore()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		status, _ := s.call("GET", "/readyz", "", nil)
+		if status == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz still %d 20s after the database came back", status)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	s.expect(200, "GET", "/v1/auth/me", str(login, "access_token"), nil)
+	s.expect(200, "POST", "/v1/auth/login", "", map[string]any{"email": "cy@example.com", "password": "long enough pw"})
+}
