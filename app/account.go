@@ -51,19 +51,9 @@ func (a *App) DeleteAccount(ctx context.Context, p Principal, password string) e
 // ones) if the address belongs to an account that is not disabled. It answers the
 // same whether or not it does. Returns validation_failed for a malformed address.
 func (a *App) ForgotPassword(ctx context.Context, email string) error {
-	email = domain.NormalizeEmail(email)
-	if err := validate(domain.ValidateEmail("email", email)); err != nil {
+	u, err := a.mailRecipient(ctx, email)
+	if u == nil || err != nil || u.Status == domain.StatusDisabled {
 		return err
-	}
-	u, err := a.Users.ByEmail(ctx, email)
-	if domain.IsCode(err, domain.CodeNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if u.Status == domain.StatusDisabled {
-		return nil
 	}
 	clear, tok, err := a.newOneTimeToken(domain.TokenPasswordReset, u.ID, domain.PasswordResetTokenTTL)
 	if err != nil {

@@ -104,19 +104,24 @@ func (a *App) Activate(ctx context.Context, token string) (*domain.User, error) 
 // account. It answers the same whether or not it does, so it reveals nothing.
 // Returns validation_failed for a malformed address only.
 func (a *App) ResendActivation(ctx context.Context, email string) error {
+	u, err := a.mailRecipient(ctx, email)
+	if u == nil || err != nil || u.Status != domain.StatusPending {
+		return err
+	}
+	return a.sendActivation(ctx, u)
+}
+
+// mailRecipient finds the account a "mail me a link" request names. A malformed
+// address is validation_failed; an unknown one is (nil, nil), so the caller answers
+// exactly as for a known one and reveals nothing.
+func (a *App) mailRecipient(ctx context.Context, email string) (*domain.User, error) {
 	email = domain.NormalizeEmail(email)
 	if err := validate(domain.ValidateEmail("email", email)); err != nil {
-		return err
+		return nil, err
 	}
 	u, err := a.Users.ByEmail(ctx, email)
 	if domain.IsCode(err, domain.CodeNotFound) {
-		return nil
+		return nil, nil
 	}
-	if err != nil {
-		return err
-	}
-	if u.Status != domain.StatusPending {
-		return nil
-	}
-	return a.sendActivation(ctx, u)
+	return u, err
 }

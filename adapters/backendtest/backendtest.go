@@ -119,3 +119,22 @@ func Unavailable(t testing.TB, backend, why string) {
 	}
 	t.Skipf("skipping backend %s: %s", backend, why)
 }
+
+// migratable is a backend that creates or upgrades its own schema.
+type migratable interface {
+	ports.Backend
+	Migrate(ctx context.Context) error
+}
+
+// migrated finishes opening a backend: it passes on an open error, else migrates b
+// and closes it again if that fails.
+func migrated[B migratable](ctx context.Context, b B, err error) (ports.Backend, error) {
+	if err != nil {
+		return nil, err
+	}
+	if err := b.Migrate(ctx); err != nil {
+		_ = b.Close()
+		return nil, err
+	}
+	return b, nil
+}

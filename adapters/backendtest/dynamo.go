@@ -93,12 +93,5 @@ func dynamoURL(t testing.TB) string {
 // openDynamo opens the store and creates its table, as `authd serve` does at start.
 func openDynamo(ctx context.Context, url string) (ports.Backend, error) {
 	s, err := dynamostore.Open(ctx, url, dynamostore.Options{})
-	if err != nil {
-		return nil, err
-	}
-	if err := s.Migrate(ctx); err != nil {
-		_ = s.Close()
-		return nil, err
-	}
-	return s, nil
+	return migrated(ctx, s, err)
 }

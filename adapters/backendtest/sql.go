@@ -45,14 +45,7 @@ const adminTimeout = 30 * time.Second
 // openSQL opens a SQL store and migrates it, as `authd serve` does at start.
 func openSQL(ctx context.Context, url string) (ports.Backend, error) {
 	s, err := sqlstore.Open(ctx, url, sqlstore.Options{})
-	if err != nil {
-		return nil, err
-	}
-	if err := s.Migrate(ctx); err != nil {
-		_ = s.Close()
-		return nil, err
-	}
-	return s, nil
+	return migrated(ctx, s, err)
 }
 
 // sqliteURL returns a database file in t's temporary directory.
