@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
@@ -30,6 +31,7 @@ import (
 	"github.com/authd/authd/adapters/jwt"
 	"github.com/authd/authd/app"
 	"github.com/authd/authd/domain"
+	"github.com/authd/authd/ports"
 )
 
 // testIssuer is the iss of access tokens minted in these tests.
@@ -93,10 +95,11 @@ func (m *mailbox) resetFor(email string) string {
 	return m.reset[email]
 }
 
-// env is one API over one fresh backend, with the doubles a test steers.
+// env is one API over one backend, with the doubles a test steers.
 type env struct {
 	api      *fiber.App
 	core     *app.App
+	backend  ports.Backend
 	clock    *fakeClock
 	mail     *mailbox
 	registry *prometheus.Registry
@@ -126,41 +129,83 @@ func (r *readiness) check(context.Context) error {
 // configure may adjust the Options (rate limits, proxies, ...).
 func newEnv(t *testing.T, backend string, configure ...func(*httpapi.Options)) *env {
 	t.Helper()
-	b := backendtest.Open(t, backend)
-	clock := &fakeClock{now: time.Now().UTC().Truncate(time.Second)}
-	seed, err := jwt.GenerateEd25519Seed()
-	if err != nil {
-		t.Fatal(err)
+	return newEnvWith(t, backend, envSetup{options: configure})
+}
+
+// envSetup is what a test may choose about an env beyond newEnv's defaults; every
+// zero field keeps the default.
+type envSetup struct {
+	// backend is the store to use instead of a fresh one, so that two envs (two
+	// configurations of the service) can share one database.
+	backend ports.Backend
+	// signingKey signs and verifies access tokens instead of a fresh key, so a test
+	// can forge tokens with the service's own key.
+	signingKey ed25519.PrivateKey
+	// refreshKey keys the refresh codec instead of a fresh key.
+	refreshKey []byte
+	// hasher replaces the cheap default argon2 parameters (m=1024, t=1, p=1).
+	hasher argon2.Params
+	// config adjusts the App's policy, starting from app.DefaultConfig.
+	config func(*app.Config)
+	// options adjust the HTTP Options (rate limits, proxies, ...).
+	options []func(*httpapi.Options)
+}
+
+// newEnvWith is newEnv with the choices of s.
+func newEnvWith(t *testing.T, backend string, s envSetup) *env {
+	t.Helper()
+	b := s.backend
+	if b == nil {
+		b = backendtest.Open(t, backend)
 	}
-	keys, err := jwt.Ed25519KeySet(seed)
+	clock := &fakeClock{now: time.Now().UTC().Truncate(time.Second)}
+	signingKey := s.signingKey
+	if signingKey == nil {
+		seed, err := jwt.GenerateEd25519Seed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		signingKey = ed25519.NewKeyFromSeed(seed)
+	}
+	keys, err := jwt.NewKeySet(signingKey)
 	if err != nil {
 		t.Fatal(err)
 	}
 	issuer := jwt.NewIssuer(keys, jwt.Options{Issuer: testIssuer, Audience: "authd", Now: clock.Now})
-	refreshKey, err := jwt.GenerateRefreshKey()
-	if err != nil {
-		t.Fatal(err)
+	refreshKey := s.refreshKey
+	if refreshKey == nil {
+		if refreshKey, err = jwt.GenerateRefreshKey(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	codec, err := jwt.NewRefreshCodec(refreshKey)
 	if err != nil {
 		t.Fatal(err)
 	}
+	params := s.hasher
+	if params == (argon2.Params{}) {
+		params = argon2.Params{Memory: 1024, Time: 1, Threads: 1}
+	}
+	cfg := app.DefaultConfig()
+	if s.config != nil {
+		s.config(&cfg)
+	}
 	mail := newMailbox()
 	core := app.New(app.Deps{
 		Users: b.Users(), Credentials: b.Credentials(), Sessions: b.Sessions(), Tokens: b.Tokens(),
-		Hasher:        argon2.New(argon2.Params{Memory: 1024, Time: 1, Threads: 1}, 0),
+		Hasher:        argon2.New(params, 0),
 		AccessTokens:  issuer,
 		RefreshTokens: codec,
 		Notifier:      mail,
 		Clock:         clock,
 		Random:        rand.Reader,
-	}, app.DefaultConfig())
-	e := &env{core: core, clock: clock, mail: mail, registry: prometheus.NewRegistry(), ready: &readiness{}}
+	}, cfg)
+	e := &env{core: core, backend: b, clock: clock, mail: mail, registry: prometheus.NewRegistry(), ready: &readiness{}}
 	opts := httpapi.Options{
 		PublicURL: "http://localhost:8080", Issuer: testIssuer, Keys: issuer,
 		Ready: e.ready.check, Registry: e.registry, Version: "test",
 	}
-	for _, f := range configure {
+	for _, f := range s.options {
 		f(&opts)
 	}
 	e.api = httpapi.New(core, opts)
