@@ -1,5 +1,7 @@
 # authd developer and CI entry points. `make help` lists the targets.
 
+SHELL         := bash
+.SHELLFLAGS   := -eu -o pipefail -c
 GO            ?= go
 BIN           ?= bin/authd
 VERSION       ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
@@ -10,6 +12,10 @@ LDFLAGS       := -s -w -X main.version=$(VERSION)
 RACE          ?= -race
 TEST_FLAGS    ?= -count=1 -timeout 20m
 DYNAMODB_PORT ?= 8000
+# make bench: each Go benchmark runs BENCH_COUNT times and benchstat reports the
+# median; store benchmarks use the AUTH_TEST_* servers like the tests do.
+BENCH_COUNT   ?= 5
+BENCHSTAT_VERSION ?= v0.0.0-20260908200009-22c9c6c9d4da
 
 .DEFAULT_GOAL := help
 
@@ -45,8 +51,10 @@ fmt-check: ## Fail if a Go file is not gofmt-formatted.
 migrate: ## Apply database migrations to AUTH_DATABASE_URL.
 	$(GO) run ./cmd/authd migrate
 
-bench: ## Run the Go benchmarks, then the HTTP load benchmark.
-	$(GO) test -run '^$$' -bench . -benchmem ./adapters/...
+bench: ## Run the Go benchmarks (medians over BENCH_COUNT runs), then the HTTP load benchmark.
+	@mkdir -p bench-results
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./adapters/... | tee bench-results/go.txt
+	$(GO) run golang.org/x/perf/cmd/benchstat@$(BENCHSTAT_VERSION) bench-results/go.txt | tee bench-results/go-benchstat.txt
 	bash cmd/authbench/bench.sh
 
 dynamodb-local: ## Start DynamoDB Local (no Docker) on DYNAMODB_PORT.
