@@ -17,9 +17,9 @@ type CredentialStore struct{ s *Store }
 
 // SetPasswordHash replaces the user's password hash. Returns not_found.
 func (cs *CredentialStore) SetPasswordHash(ctx context.Context, userID, hash string, at time.Time) error {
-	res, err := cs.s.db.NewUpdate().Model((*userRow)(nil)).
+	res, err := cs.s.exec(ctx, cs.s.db.NewUpdate().Model((*userRow)(nil)).
 		Set("password_hash = ?", hash).Set("updated_at = ?", ts(at)).
-		Where("id = ?", userID).Exec(ctx)
+		Where("id = ?", userID))
 	if err != nil {
 		return translate(err)
 	}
@@ -69,9 +69,9 @@ func (cs *CredentialStore) RecordLoginFailure(ctx context.Context, userID string
 // ResetLoginFailures sets the count back to zero and forgets the time of the last
 // failure. Returns not_found.
 func (cs *CredentialStore) ResetLoginFailures(ctx context.Context, userID string) error {
-	res, err := cs.s.db.NewUpdate().Model((*userRow)(nil)).
+	res, err := cs.s.exec(ctx, cs.s.db.NewUpdate().Model((*userRow)(nil)).
 		Set("failed_logins = 0").Set("last_failed_login_at = NULL").
-		Where("id = ?", userID).Exec(ctx)
+		Where("id = ?", userID))
 	if err != nil {
 		return translate(err)
 	}

@@ -25,7 +25,7 @@ func (ss *SecretStore) Secret(ctx context.Context, name string, candidate []byte
 	} else {
 		q = q.On("CONFLICT (name) DO NOTHING")
 	}
-	if _, err := q.Exec(ctx); err != nil {
+	if _, err := ss.s.exec(ctx, q); err != nil {
 		return nil, translate(err)
 	}
 	var stored secretRow

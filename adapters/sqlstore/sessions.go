@@ -16,7 +16,7 @@ type SessionStore struct{ s *Store }
 // Create inserts s. Returns conflict if the id exists, not_found if the user does
 // not.
 func (ss *SessionStore) Create(ctx context.Context, s *domain.Session) error {
-	_, err := ss.s.db.NewInsert().Model(newSessionRow(s)).Exec(ctx)
+	_, err := ss.s.exec(ctx, ss.s.db.NewInsert().Model(newSessionRow(s)))
 	return translate(err)
 }
 
@@ -33,10 +33,9 @@ func (ss *SessionStore) ByID(ctx context.Context, id string) (*domain.Session, e
 // compare-and-swap that lets exactly one of N concurrent refreshes win. When it
 // matches nothing, a second look tells not_found from conflict.
 func (ss *SessionStore) Rotate(ctx context.Context, id string, from uint64, at time.Time) error {
-	res, err := ss.s.db.NewUpdate().Model((*sessionRow)(nil)).
+	res, err := ss.s.exec(ctx, ss.s.db.NewUpdate().Model((*sessionRow)(nil)).
 		Set("counter = ?", int64(from)+1).Set("rotated_at = ?", ts(at)).
-		Where("id = ?", id).Where("counter = ?", int64(from)).Where("revoked_at IS NULL").
-		Exec(ctx)
+		Where("id = ?", id).Where("counter = ?", int64(from)).Where("revoked_at IS NULL"))
 	if err != nil {
 		return translate(err)
 	}
@@ -60,9 +59,9 @@ func (ss *SessionStore) Rotate(ctx context.Context, id string, from uint64, at t
 // Revoke marks the session revoked at `at`, keeping the first time if it already
 // was. Returns not_found.
 func (ss *SessionStore) Revoke(ctx context.Context, id string, at time.Time) error {
-	res, err := ss.s.db.NewUpdate().Model((*sessionRow)(nil)).
+	res, err := ss.s.exec(ctx, ss.s.db.NewUpdate().Model((*sessionRow)(nil)).
 		Set("revoked_at = COALESCE(revoked_at, ?)", ts(at)).
-		Where("id = ?", id).Exec(ctx)
+		Where("id = ?", id))
 	if err != nil {
 		return translate(err)
 	}
@@ -72,6 +71,11 @@ func (ss *SessionStore) Revoke(ctx context.Context, id string, at time.Time) err
 // RevokeAll revokes every unrevoked session of the user except exceptID ("" for
 // none) and returns how many it revoked.
 func (ss *SessionStore) RevokeAll(ctx context.Context, userID, exceptID string, at time.Time) (int, error) {
-	n, err := revokeSessions(ctx, ss.s.db, userID, exceptID, at)
+	var n int
+	err := ss.s.writing(ctx, func() error {
+		var err error
+		n, err = revokeSessions(ctx, ss.s.db, userID, exceptID, at)
+		return err
+	})
 	return n, translate(err)
 }

@@ -82,6 +82,11 @@ type Store struct {
 	// migrateMu serialises Migrate calls within this process; across processes the
 	// database's own lock does (see migrate.go).
 	migrateMu sync.Mutex
+	// writer admits one writing statement or transaction at a time on SQLite (nil
+	// elsewhere). SQLite has one write lock per file anyway; queueing for it here, in
+	// order, beats the busy handler's sleep-and-retry, which under a burst of
+	// concurrent writers (refreshes) stretches tail latency to seconds.
+	writer chan struct{}
 
 	users       *UserStore
 	credentials *CredentialStore
@@ -112,6 +117,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	s.tokens = &TokenStore{s: s}
 	s.secrets = &SecretStore{s: s}
 	if t.dialect == dialectSQLite {
+		s.writer = make(chan struct{}, 1)
 		if err := s.Ping(ctx); err != nil {
 			_ = db.Close()
 			return nil, err
@@ -189,7 +195,7 @@ func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx
 	}
 	var err error
 	for attempt := 1; attempt <= maxTxAttempts; attempt++ {
-		err = s.db.RunInTx(ctx, opts, fn)
+		err = s.writing(ctx, func() error { return s.db.RunInTx(ctx, opts, fn) })
 		if err == nil || !isRetryable(err) || ctx.Err() != nil {
 			break
 		}
@@ -199,6 +205,37 @@ func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx
 		}
 	}
 	return translate(err)
+}
+
+// writing runs fn, a write, once this process's SQLite writer slot is free; on other
+// dialects it just runs fn. Waiting honours ctx.
+func (s *Store) writing(ctx context.Context, fn func() error) error {
+	if s.writer == nil {
+		return fn()
+	}
+	select {
+	case s.writer <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.writer }()
+	return fn()
+}
+
+// execer is a bun INSERT, UPDATE or DELETE query.
+type execer interface {
+	Exec(ctx context.Context, dest ...any) (sql.Result, error)
+}
+
+// exec runs one writing statement outside a transaction, through writing.
+func (s *Store) exec(ctx context.Context, q execer) (sql.Result, error) {
+	var res sql.Result
+	err := s.writing(ctx, func() error {
+		var err error
+		res, err = q.Exec(ctx)
+		return err
+	})
+	return res, err
 }
 
 // affected returns the number of rows a statement matched.

@@ -18,7 +18,7 @@ type UserStore struct{ s *Store }
 
 // Create inserts u. Returns email_taken or username_taken.
 func (us *UserStore) Create(ctx context.Context, u *domain.User) error {
-	_, err := us.s.db.NewInsert().Model(newUserRow(u)).Exec(ctx)
+	_, err := us.s.exec(ctx, us.s.db.NewInsert().Model(newUserRow(u)))
 	return translate(err)
 }
 
@@ -53,9 +53,9 @@ func userWhere(ctx context.Context, db bun.IDB, cond string, arg any) (*domain.U
 // Update writes u's profile fields; password hash and login-failure counters are
 // left alone. Returns not_found, email_taken or username_taken.
 func (us *UserStore) Update(ctx context.Context, u *domain.User) error {
-	res, err := us.s.db.NewUpdate().Model(newUserRow(u)).
+	res, err := us.s.exec(ctx, us.s.db.NewUpdate().Model(newUserRow(u)).
 		Column("email", "username", "name", "mobile", "role", "status", "activated_at", "updated_at").
-		WherePK().Exec(ctx)
+		WherePK())
 	if err != nil {
 		return translate(err)
 	}
