@@ -8,7 +8,11 @@ import (
 	"github.com/authd/authd/ports"
 )
 
-// TestContract runs the store contract suite, unchanged, against DynamoDB.
+// TestContract runs the store contract suite, unchanged, against DynamoDB. The
+// subtest carries the backend's name, like the SQL stores' runs, so CI's per-backend
+// summary lists it.
 func TestContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) ports.Backend { return backendtest.Open(t, "dynamodb") })
+	t.Run("dynamodb", func(t *testing.T) {
+		storetest.Run(t, func(t *testing.T) ports.Backend { return backendtest.Open(t, "dynamodb") })
+	})
 }
