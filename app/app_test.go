@@ -339,3 +339,44 @@ func TestMailsDrainInTheBackground(t *testing.T) {
 }
 
 func asError(err error, target **domain.Error) bool { return errors.As(err, target) }
+
+func TestRoleChangesCountAtOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	if _, err := f.app.CreateAdmin(ctx, app.SignUpInput{Email: "boss@example.com", Password: password}); err != nil {
+		t.Fatal(err)
+	}
+	boss, err := f.app.Login(ctx, app.LoginInput{Email: "boss@example.com", Password: password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := f.activeUser(t, "deputy@example.com")
+	root, err := f.app.Authenticate(ctx, boss.AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deputy, err := f.app.Authenticate(ctx, other.AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Promote the deputy, then have the deputy demote the boss.
+	admin := domain.RoleAdmin
+	if _, err := f.app.UpdateUser(ctx, *root, deputy.UserID, app.UserPatch{Role: &admin}); err != nil {
+		t.Fatal(err)
+	}
+	deputy, err = f.app.Authenticate(ctx, other.AccessToken) // the same token as before
+	if err != nil || !deputy.IsAdmin() {
+		t.Fatalf("promoted user's existing token: principal %+v, err %v; want admin at once", deputy, err)
+	}
+	user := domain.RoleUser
+	if _, err := f.app.UpdateUser(ctx, *deputy, root.UserID, app.UserPatch{Role: &user}); err != nil {
+		t.Fatal(err)
+	}
+	root, err = f.app.Authenticate(ctx, boss.AccessToken) // still says role admin inside
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.app.ListUsers(ctx, *root, "", 10)
+	wantCode(t, "demoted admin's existing token on an admin use case", err, domain.CodeForbidden)
+}

@@ -7,8 +7,9 @@ import (
 )
 
 // Authenticate verifies an access token and checks that its session is still live,
-// so that a logout takes effect at once on this service's own endpoints. Returns
-// token_missing, token_invalid, token_expired, token_revoked.
+// so that a logout takes effect at once on this service's own endpoints, and takes
+// the caller's role from the account so that a role change does too. Returns
+// token_missing, token_invalid, token_expired, token_revoked, account_disabled.
 func (a *App) Authenticate(ctx context.Context, accessToken string) (*Principal, error) {
 	if accessToken == "" {
 		return nil, domain.Errorf(domain.CodeTokenMissing, "An access token is required.")
@@ -30,8 +31,14 @@ func (a *App) Authenticate(ctx context.Context, accessToken string) (*Principal,
 	if err := a.checkSession(s); err != nil {
 		return nil, err
 	}
+	// The role comes from the account, not the token: a demoted admin's token still
+	// says admin until it expires, but on this service the change counts at once.
+	u, err := a.sessionUser(ctx, s)
+	if err != nil {
+		return nil, err
+	}
 	return &Principal{
-		UserID: claims.Subject, SessionID: claims.SessionID, Role: claims.Role,
+		UserID: claims.Subject, SessionID: claims.SessionID, Role: u.Role,
 		Fresh: claims.Fresh, TokenID: claims.ID,
 	}, nil
 }
