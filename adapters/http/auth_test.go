@@ -106,6 +106,9 @@ func TestSignUpAndActivation(t *testing.T) {
 				if got := r.Header.Get("Referrer-Policy"); got != "no-referrer" {
 					t.Errorf("Referrer-Policy = %q, want no-referrer", got)
 				}
+				if got := r.Header.Get("Cache-Control"); got != "no-store" {
+					t.Errorf("Cache-Control = %q, want no-store (the page holds a live token)", got)
+				}
 			}
 			e.do(t, "GET", "/activate", nil).expect(t, 400, "")
 			r := e.do(t, "GET", "/reset-password?token=abc", nil)

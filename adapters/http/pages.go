@@ -60,8 +60,8 @@ func renderPage(c *fiber.Ctx, name, title string) error {
 }
 
 // setPageHeaders sets the security headers of an HTML page: only inline style and
-// the script carrying nonce may run, the page may talk only to its own origin, and
-// no other site may frame it.
+// the script carrying nonce may run, the page may talk only to its own origin, no
+// other site may frame it, and neither caches nor Referer headers keep the token.
 func setPageHeaders(c *fiber.Ctx, nonce string) {
 	script := "'none'"
 	if nonce != "" {
@@ -70,6 +70,7 @@ func setPageHeaders(c *fiber.Ctx, nonce string) {
 	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; style-src 'unsafe-inline'; script-src "+script+
 		"; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
+	c.Set(fiber.HeaderCacheControl, "no-store") // the page carries a live token
 	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	c.Set(fiber.HeaderXFrameOptions, "DENY")
 }
