@@ -35,6 +35,9 @@ type Config struct {
 	DBMaxOpenConns    int           `env:"DB_MAX_OPEN_CONNS" envDefault:"20"`
 	DBMaxIdleConns    int           `env:"DB_MAX_IDLE_CONNS" envDefault:"10"`
 	DBConnMaxLifetime time.Duration `env:"DB_CONN_MAX_LIFETIME" envDefault:"30m"`
+	// PurgeInterval is how often expired sessions and one-time tokens are deleted
+	// from a SQL database (DynamoDB's TTL does it there); 0 turns it off.
+	PurgeInterval time.Duration `env:"PURGE_INTERVAL" envDefault:"1h"`
 
 	Listen string `env:"LISTEN" envDefault:":8080"`
 	// PublicURL is the externally visible base URL, without a trailing slash; links

@@ -24,7 +24,7 @@ func lookupMap(m map[string]string) func(string) (string, bool) {
 func defaultConfig() Config {
 	return Config{
 		DatabaseURL: "sqlite://authd.db", MigrateOnStart: true,
-		DBMaxOpenConns: 20, DBMaxIdleConns: 10, DBConnMaxLifetime: 30 * time.Minute,
+		DBMaxOpenConns: 20, DBMaxIdleConns: 10, DBConnMaxLifetime: 30 * time.Minute, PurgeInterval: time.Hour,
 		Listen: ":8080", PublicURL: "http://localhost:8080", BodyLimit: 64 << 10,
 		CORSOrigins: []string{"*"}, ShutdownTimeout: 15 * time.Second,
 		Issuer: "http://localhost:8080", Audience: "authd",
@@ -61,7 +61,7 @@ func TestLoadConfig(t *testing.T) {
 		{"every variable overridden", map[string]string{
 			"AUTH_DATABASE_URL": "postgres://u:p@db:5432/authd?sslmode=disable", "AUTH_MIGRATE_ON_START": "false",
 			"AUTH_DB_MAX_OPEN_CONNS": "50", "AUTH_DB_MAX_IDLE_CONNS": "5", "AUTH_DB_CONN_MAX_LIFETIME": "1h",
-			"AUTH_LISTEN": "127.0.0.1:9000", "AUTH_PUBLIC_URL": "https://auth.example.com/", "AUTH_BODY_LIMIT": "1MiB",
+			"AUTH_PURGE_INTERVAL": "10m", "AUTH_LISTEN": "127.0.0.1:9000", "AUTH_PUBLIC_URL": "https://auth.example.com/", "AUTH_BODY_LIMIT": "1MiB",
 			"AUTH_CORS_ORIGINS": "https://a.example.com, https://b.example.com", "AUTH_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.1,::1",
 			"AUTH_SHUTDOWN_TIMEOUT": "30s", "AUTH_ISSUER": "https://issuer.example.com", "AUTH_AUDIENCE": "api",
 			"AUTH_JWT_KEYS": key1 + "," + key2, "AUTH_ACCESS_TTL": "5m", "AUTH_REFRESH_TTL": "24h",
@@ -75,7 +75,7 @@ func TestLoadConfig(t *testing.T) {
 		}, func(c *Config) {
 			*c = Config{
 				DatabaseURL: "postgres://u:p@db:5432/authd?sslmode=disable", MigrateOnStart: false,
-				DBMaxOpenConns: 50, DBMaxIdleConns: 5, DBConnMaxLifetime: time.Hour,
+				DBMaxOpenConns: 50, DBMaxIdleConns: 5, DBConnMaxLifetime: time.Hour, PurgeInterval: 10 * time.Minute,
 				Listen: "127.0.0.1:9000", PublicURL: "https://auth.example.com", BodyLimit: 1 << 20,
 				CORSOrigins:     []string{"https://a.example.com", "https://b.example.com"},
 				TrustedProxies:  []string{"10.0.0.0/8", "192.168.1.1", "::1"},
@@ -132,6 +132,7 @@ func TestLoadConfigRejects(t *testing.T) {
 		{map[string]string{"AUTH_REFRESH_REUSE_GRACE": "-1s"}, `AUTH_REFRESH_REUSE_GRACE: must not be negative`},
 		{map[string]string{"AUTH_DB_MAX_OPEN_CONNS": "many"}, `AUTH_DB_MAX_OPEN_CONNS: invalid integer "many"`},
 		{map[string]string{"AUTH_DB_MAX_IDLE_CONNS": "-1"}, `AUTH_DB_MAX_IDLE_CONNS: must not be negative`},
+		{map[string]string{"AUTH_PURGE_INTERVAL": "-1h"}, `AUTH_PURGE_INTERVAL: must not be negative`},
 		{map[string]string{"AUTH_MIGRATE_ON_START": "yes"}, `AUTH_MIGRATE_ON_START: invalid boolean (want true or false) "yes"`},
 		{map[string]string{"AUTH_BODY_LIMIT": "big"}, `AUTH_BODY_LIMIT: invalid size (want e.g. 65536, 64KiB or 1MB) "big"`},
 		{map[string]string{"AUTH_BODY_LIMIT": "0"}, `AUTH_BODY_LIMIT: must be positive`},

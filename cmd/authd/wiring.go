@@ -33,6 +33,9 @@ type Main struct {
 
 	ln     net.Listener
 	served chan error
+	// stopPurge ends the purge loop; purged is closed when it has ended.
+	stopPurge context.CancelFunc
+	purged    chan struct{}
 }
 
 // Open opens the database (migrating it unless AUTH_MIGRATE_ON_START=false), loads or
@@ -154,8 +157,46 @@ func (m *Main) Start() error {
 	m.ln = ln
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.HTTP.Listener(ln) }()
+	m.startPurging()
 	m.Logger.Info("authd listening", "addr", ln.Addr().String(), "backend", m.Config.Backend(), "version", version)
 	return nil
+}
+
+// purger is a backend that deletes expired sessions and tokens when asked (the SQL
+// store; DynamoDB expires items with its TTL instead).
+type purger interface {
+	PurgeExpired(ctx context.Context, now time.Time) (int64, error)
+}
+
+// startPurging deletes expired sessions and one-time tokens every
+// AUTH_PURGE_INTERVAL, starting at once, until Close. Every instance may run it: the
+// deletes are idempotent and each takes only what has expired.
+func (m *Main) startPurging() {
+	p, ok := m.Backend.(purger)
+	if !ok || m.Config.PurgeInterval <= 0 {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	m.stopPurge, m.purged = cancel, make(chan struct{})
+	go func() {
+		defer close(m.purged)
+		tick := time.NewTicker(m.Config.PurgeInterval)
+		defer tick.Stop()
+		for {
+			n, err := p.PurgeExpired(ctx, time.Now().UTC())
+			switch {
+			case err != nil && ctx.Err() == nil:
+				m.Logger.Warn("purging expired sessions and tokens failed; will retry", "err", err)
+			case n > 0:
+				m.Logger.Info("purged expired sessions and tokens", "rows", n)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
 }
 
 // Addr is the address Start listens on (useful with port 0).
@@ -177,6 +218,10 @@ func (m *Main) Close(ctx context.Context) error {
 		if err := m.HTTP.ShutdownWithContext(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		}
+	}
+	if m.stopPurge != nil {
+		m.stopPurge()
+		<-m.purged
 	}
 	if m.App != nil {
 		drained := make(chan struct{})

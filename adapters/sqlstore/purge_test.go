@@ -1,0 +1,76 @@
+package sqlstore_test
+
+import (
+	"context"
+	"crypto/rand"
+	"testing"
+	"time"
+
+	"github.com/authd/authd/adapters/backendtest"
+	"github.com/authd/authd/adapters/sqlstore"
+	"github.com/authd/authd/domain"
+)
+
+// TestPurgeExpired deletes exactly the sessions and tokens whose lifetime is over,
+// on every SQL backend.
+func TestPurgeExpired(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	for _, name := range sqlBackends {
+		t.Run(name, func(t *testing.T) {
+			store := backendtest.Open(t, name).(*sqlstore.Store)
+			u := testUser(t)
+			if err := store.Users().Create(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+			session := func(expires time.Time) string {
+				id, _ := domain.NewID(now, rand.Reader)
+				s := &domain.Session{ID: id, UserID: u.ID, RotatedAt: now, CreatedAt: now.Add(-time.Hour), ExpiresAt: expires}
+				if err := store.Sessions().Create(ctx, s); err != nil {
+					t.Fatal(err)
+				}
+				return id
+			}
+			expired, live := session(now.Add(-time.Second)), session(now.Add(time.Hour))
+			tokens := []*domain.OneTimeToken{
+				{Hash: hexHash(1), Kind: domain.TokenActivation, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(-time.Minute)},
+				{Hash: hexHash(2), Kind: domain.TokenPasswordReset, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(time.Minute)},
+			}
+			for _, tk := range tokens {
+				if err := store.Tokens().Create(ctx, tk); err != nil {
+					t.Fatal(err)
+				}
+			}
+
+			n, err := store.PurgeExpired(ctx, now)
+			if err != nil || n != 2 {
+				t.Fatalf("PurgeExpired = %d, %v; want 2 rows (one session, one token), nil", n, err)
+			}
+			if _, err := store.Sessions().ByID(ctx, expired); domain.ErrorCode(err) != domain.CodeNotFound {
+				t.Errorf("expired session after purge: %v, want not_found", err)
+			}
+			if _, err := store.Sessions().ByID(ctx, live); err != nil {
+				t.Errorf("live session after purge: %v, want it kept", err)
+			}
+			if _, err := store.Tokens().ConsumeActivation(ctx, tokens[0].Hash, now); domain.ErrorCode(err) != domain.CodeTokenInvalid {
+				t.Errorf("expired token after purge: %v, want token_invalid (gone)", err)
+			}
+			if _, err := store.Tokens().ConsumeReset(ctx, tokens[1].Hash, "new-hash", now); err != nil {
+				t.Errorf("live token after purge: %v, want it usable", err)
+			}
+			if n, err := store.PurgeExpired(ctx, now); err != nil || n != 0 {
+				t.Errorf("second PurgeExpired = %d, %v; want 0, nil", n, err)
+			}
+		})
+	}
+}
+
+// hexHash is a distinct 64-hex-digit token hash.
+func hexHash(i byte) string {
+	const digits = "0123456789abcdef"
+	b := make([]byte, 64)
+	for j := range b {
+		b[j] = digits[(int(i)+j)%16]
+	}
+	return string(b)
+}
