@@ -16,7 +16,7 @@ func (a *App) ChangePassword(ctx context.Context, p Principal, current, next str
 	); err != nil {
 		return err
 	}
-	u, err := a.Users.ByID(ctx, p.UserID)
+	u, err := a.caller(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -37,7 +37,7 @@ func (a *App) DeleteAccount(ctx context.Context, p Principal, password string) e
 	if err := validate(requiredField("password", password)); err != nil {
 		return err
 	}
-	u, err := a.Users.ByID(ctx, p.UserID)
+	u, err := a.caller(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -86,28 +86,18 @@ func (a *App) ResetPassword(ctx context.Context, token, password string) error {
 	return err
 }
 
-// checkPassword verifies password against u's hash for a signed-in caller. It obeys
-// and feeds the same per-account back-off as Login, so a stolen access token cannot
-// be used to guess the password. Returns rate_limited, invalid_credentials.
+// checkPassword verifies password against u's hash for a signed-in caller, under
+// the same per-account back-off as Login, so a stolen access token cannot be used to
+// guess the password. Returns rate_limited, invalid_credentials.
 func (a *App) checkPassword(ctx context.Context, u *domain.User, password string) error {
-	if wait := a.lockoutRemaining(u); wait > 0 {
-		return &domain.Error{Code: domain.CodeRateLimited, RetryAfter: wait,
-			Message: "Too many wrong passwords for this account; try again later."}
-	}
-	ok, _, err := a.Hasher.Verify(ctx, password, u.PasswordHash)
+	ok, _, err := a.verifyPassword(ctx, u, password)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		if _, err := a.Credentials.RecordLoginFailure(ctx, u.ID, a.Clock.Now()); err != nil {
-			return err
-		}
 		return domain.Errorf(domain.CodeInvalidCredentials, "The password is not correct.")
 	}
-	if u.FailedLogins > 0 {
-		return a.Credentials.ResetLoginFailures(ctx, u.ID)
-	}
-	return nil
+	return a.clearFailures(ctx, u)
 }
 
 func requiredField(field, value string) *domain.FieldError {

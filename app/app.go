@@ -80,16 +80,17 @@ func New(deps Deps, cfg Config) *App {
 	return &App{Deps: deps, cfg: cfg}
 }
 
-// Config returns the policy the App runs with.
-func (a *App) Config() Config { return a.cfg }
-
 // Principal is the caller behind a verified access token whose session is live.
 type Principal struct {
 	UserID    string
 	SessionID string
 	Role      domain.Role
 	Fresh     bool
-	TokenID   string
+
+	// account is the caller's account as Authenticate read it, so that the use
+	// cases of the same request (Me, ChangePassword, DeleteAccount) need not read
+	// it again.
+	account *domain.User
 }
 
 // IsAdmin reports whether the caller has the admin role.

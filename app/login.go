@@ -49,29 +49,18 @@ func (a *App) Login(ctx context.Context, in LoginInput) (*TokenPair, error) {
 	if err != nil {
 		return nil, err
 	}
-	if wait := a.lockoutRemaining(u); wait > 0 {
-		return nil, &domain.Error{Code: domain.CodeRateLimited, RetryAfter: wait,
-			Message: "Too many failed logins for this account; try again later."}
-	}
-
-	ok, rehash, err := a.Hasher.Verify(ctx, in.Password, u.PasswordHash)
+	ok, rehash, err := a.verifyPassword(ctx, u, in.Password)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		if _, err := a.Credentials.RecordLoginFailure(ctx, u.ID, a.Clock.Now()); err != nil {
-			return nil, err
-		}
 		return nil, errInvalidCredentials()
 	}
 	if err := u.CanLogIn(a.cfg.RequireActivation); err != nil {
 		return nil, err
 	}
-	if u.FailedLogins > 0 {
-		if err := a.Credentials.ResetLoginFailures(ctx, u.ID); err != nil {
-			return nil, err
-		}
-		u.FailedLogins, u.LastFailedLoginAt = 0, nil
+	if err := a.clearFailures(ctx, u); err != nil {
+		return nil, err
 	}
 	if rehash {
 		a.rehash(ctx, u, in.Password)
@@ -91,6 +80,36 @@ func (a *App) rehash(ctx context.Context, u *domain.User, password string) {
 		return
 	}
 	u.PasswordHash = hash
+}
+
+// verifyPassword checks password against u's hash under the per-account back-off:
+// while u is backing off it answers rate_limited without hashing; a wrong password
+// is counted in the store and reported as ok false. needsRehash is the hasher's.
+func (a *App) verifyPassword(ctx context.Context, u *domain.User, password string) (ok, needsRehash bool, err error) {
+	if wait := a.lockoutRemaining(u); wait > 0 {
+		return false, false, &domain.Error{Code: domain.CodeRateLimited, RetryAfter: wait,
+			Message: "Too many failed password attempts for this account; try again later."}
+	}
+	ok, needsRehash, err = a.Hasher.Verify(ctx, password, u.PasswordHash)
+	if err != nil || ok {
+		return ok, needsRehash, err
+	}
+	if _, err := a.Credentials.RecordLoginFailure(ctx, u.ID, a.Clock.Now()); err != nil {
+		return false, false, err
+	}
+	return false, false, nil
+}
+
+// clearFailures ends u's back-off after a correct password.
+func (a *App) clearFailures(ctx context.Context, u *domain.User) error {
+	if u.FailedLogins == 0 {
+		return nil
+	}
+	if err := a.Credentials.ResetLoginFailures(ctx, u.ID); err != nil {
+		return err
+	}
+	u.FailedLogins, u.LastFailedLoginAt = 0, nil
+	return nil
 }
 
 // lockoutRemaining is how long u must still wait before another login attempt:

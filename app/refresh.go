@@ -47,7 +47,6 @@ func (a *App) Refresh(ctx context.Context, token string) (*TokenPair, error) {
 		switch {
 		case err == nil:
 			s.Counter++
-			s.RotatedAt = a.Clock.Now()
 			return a.pair(ctx, u, s, false)
 		case !domain.IsCode(err, domain.CodeConflict):
 			return nil, err

@@ -39,8 +39,19 @@ func (a *App) Authenticate(ctx context.Context, accessToken string) (*Principal,
 	}
 	return &Principal{
 		UserID: claims.Subject, SessionID: claims.SessionID, Role: u.Role,
-		Fresh: claims.Fresh, TokenID: claims.ID,
+		Fresh: claims.Fresh, account: u,
 	}, nil
+}
+
+// caller returns a copy of the caller's account: the one Authenticate read for
+// this request, or — for a Principal built elsewhere — a fresh read. Returns
+// not_found.
+func (a *App) caller(ctx context.Context, p Principal) (*domain.User, error) {
+	if p.account != nil {
+		u := *p.account
+		return &u, nil
+	}
+	return a.Users.ByID(ctx, p.UserID)
 }
 
 // Logout ends the caller's session, every other session of the caller, or all of
@@ -72,5 +83,5 @@ func (a *App) Logout(ctx context.Context, p Principal, scope domain.LogoutScope)
 
 // Me returns the caller's account. Returns not_found if it was deleted meanwhile.
 func (a *App) Me(ctx context.Context, p Principal) (*domain.User, error) {
-	return a.Users.ByID(ctx, p.UserID)
+	return a.caller(ctx, p)
 }

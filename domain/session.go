@@ -17,11 +17,6 @@ type Session struct {
 	IP        string
 }
 
-// Active reports whether the session may still be used at now.
-func (s *Session) Active(now time.Time) bool {
-	return s.RevokedAt == nil && now.Before(s.ExpiresAt)
-}
-
 // LogoutScope says which sessions a logout ends.
 type LogoutScope string
 

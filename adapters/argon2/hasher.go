@@ -76,9 +76,6 @@ func New(p Params, maxConcurrent int) *Hasher {
 	return h
 }
 
-// Params returns the parameters new hashes are made with.
-func (h *Hasher) Params() Params { return h.params }
-
 // Hash returns the PHC string of password under the configured parameters, with a
 // fresh random salt. It fails with unavailable when ctx ends while waiting for a slot.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {

@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"context"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/authd/authd/app"
@@ -74,17 +76,21 @@ func (h *handlers) activate(c *fiber.Ctx) error {
 	return sendJSON(c, fiber.StatusOK, userBody{User: newUserView(u)})
 }
 
-func (h *handlers) resendActivation(c *fiber.Ctx) error {
-	var req emailRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
+// mailLink serves the "mail me a link" endpoints (resend activation, forgot
+// password): an address in, 202 out whether or not it has an account.
+func mailLink(send func(ctx context.Context, email string) error) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		var req emailRequest
+		if err := decodeJSON(c, &req); err != nil {
+			return err
+		}
+		if err := send(c.UserContext(), req.Email); err != nil {
+			return err
+		}
+		// No body: SendStatus would write the status text, which is not JSON.
+		c.Status(fiber.StatusAccepted)
+		return nil
 	}
-	if err := h.app.ResendActivation(c.UserContext(), req.Email); err != nil {
-		return err
-	}
-	// No body: SendStatus would write the status text, which is not JSON.
-	c.Status(fiber.StatusAccepted)
-	return nil
 }
 
 func (h *handlers) login(c *fiber.Ctx) error {
@@ -155,19 +161,6 @@ func (h *handlers) changePassword(c *fiber.Ctx) error {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
-}
-
-func (h *handlers) forgotPassword(c *fiber.Ctx) error {
-	var req emailRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	if err := h.app.ForgotPassword(c.UserContext(), req.Email); err != nil {
-		return err
-	}
-	// No body: SendStatus would write the status text, which is not JSON.
-	c.Status(fiber.StatusAccepted)
-	return nil
 }
 
 func (h *handlers) resetPassword(c *fiber.Ctx) error {

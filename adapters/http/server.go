@@ -49,18 +49,6 @@ type RateLimits struct {
 	Resend  Limit
 }
 
-// DefaultRateLimits are GoTrue-like budgets: generous for people, tight for
-// scripts, and tightest where each request sends a mail.
-func DefaultRateLimits() RateLimits {
-	return RateLimits{
-		Login:   Limit{Max: 30, Window: 5 * time.Minute},
-		Refresh: Limit{Max: 150, Window: 5 * time.Minute},
-		Signup:  Limit{Max: 30, Window: 5 * time.Minute},
-		Forgot:  Limit{Max: 5, Window: time.Hour},
-		Resend:  Limit{Max: 5, Window: time.Hour},
-	}
-}
-
 // Options are the plain values the adapter needs; cmd/authd fills them from config.
 type Options struct {
 	// Logger receives request logs and internal errors; nil discards them.
@@ -158,14 +146,14 @@ func New(a *app.App, opts Options) *fiber.App {
 
 	r.add(fiber.MethodPost, "/v1/auth/signup", limit(rl.Signup), h.signUp)
 	r.add(fiber.MethodPost, "/v1/auth/activate", h.activate)
-	r.add(fiber.MethodPost, "/v1/auth/activate/resend", limit(rl.Resend), h.resendActivation)
+	r.add(fiber.MethodPost, "/v1/auth/activate/resend", limit(rl.Resend), mailLink(a.ResendActivation))
 	r.add(fiber.MethodPost, "/v1/auth/login", limit(rl.Login), h.login)
 	r.add(fiber.MethodPost, "/v1/auth/refresh", limit(rl.Refresh), h.refresh)
 	r.add(fiber.MethodPost, "/v1/auth/logout", auth, h.logout)
 	r.add(fiber.MethodGet, "/v1/auth/me", auth, h.me)
 	r.add(fiber.MethodDelete, "/v1/auth/me", auth, h.deleteAccount)
 	r.add(fiber.MethodPost, "/v1/auth/password", auth, h.changePassword)
-	r.add(fiber.MethodPost, "/v1/auth/password/forgot", limit(rl.Forgot), h.forgotPassword)
+	r.add(fiber.MethodPost, "/v1/auth/password/forgot", limit(rl.Forgot), mailLink(a.ForgotPassword))
 	r.add(fiber.MethodPost, "/v1/auth/password/reset", h.resetPassword)
 
 	r.add(fiber.MethodGet, "/v1/users", auth, h.listUsers)

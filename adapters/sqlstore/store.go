@@ -163,10 +163,6 @@ func (s *Store) Tokens() ports.TokenStore { return s.tokens }
 // Secrets returns the secret store.
 func (s *Store) Secrets() ports.SecretStore { return s.secrets }
 
-// Dialect names the database family: "sqlite", "postgres" or "mysql". Logs and
-// `authd migrate` show it; nothing should branch on it outside this package.
-func (s *Store) Dialect() string { return string(s.target.dialect) }
-
 // Ping checks that the database answers; it returns unavailable when it does not,
 // which /readyz turns into 503.
 func (s *Store) Ping(ctx context.Context) error {

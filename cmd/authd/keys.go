@@ -34,11 +34,7 @@ func signingKeys(ctx context.Context, cfg Config, secrets ports.SecretStore, log
 		logger.Info("signing keys loaded", "kids", ks.KeyIDs())
 		return ks, nil
 	}
-	candidate, err := jwt.GenerateEd25519Seed()
-	if err != nil {
-		return nil, err
-	}
-	seed, err := secrets.Secret(ctx, secretSigningSeed, candidate)
+	seed, err := generated(ctx, secrets, secretSigningSeed, jwt.GenerateEd25519Seed)
 	if err != nil {
 		return nil, fmt.Errorf("load generated signing key: %w", err)
 	}
@@ -56,14 +52,20 @@ func refreshKey(ctx context.Context, cfg Config, secrets ports.SecretStore, logg
 	if len(cfg.RefreshKey) > 0 {
 		return cfg.RefreshKey, nil
 	}
-	candidate, err := jwt.GenerateRefreshKey()
-	if err != nil {
-		return nil, err
-	}
-	key, err := secrets.Secret(ctx, secretRefreshKey, candidate)
+	key, err := generated(ctx, secrets, secretRefreshKey, jwt.GenerateRefreshKey)
 	if err != nil {
 		return nil, fmt.Errorf("load generated refresh key: %w", err)
 	}
 	logger.Warn("using the refresh-token key generated into the database; production should set AUTH_REFRESH_KEY")
 	return key, nil
+}
+
+// generated returns the secret stored under name, storing a new one from generate
+// first if there is none; of instances starting at once, the first writer wins.
+func generated(ctx context.Context, secrets ports.SecretStore, name string, generate func() ([]byte, error)) ([]byte, error) {
+	candidate, err := generate()
+	if err != nil {
+		return nil, err
+	}
+	return secrets.Secret(ctx, name, candidate)
 }
