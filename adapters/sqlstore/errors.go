@@ -166,8 +166,7 @@ func translate(err error) error {
 			RetryAfter: retryAfterBusy, Err: err}
 	case classUnavailable:
 		retry := retryAfterDown
-		var liteErr *sqlite.Error
-		if errors.As(err, &liteErr) && liteErr.Code()&0xff == sqlite3.SQLITE_BUSY {
+		if sqliteBusy(err) {
 			retry = retryAfterBusy
 		}
 		return &domain.Error{Code: domain.CodeUnavailable, Message: "The database is unavailable.",
@@ -188,4 +187,10 @@ func uniqueError(err error, constraint string) error {
 		return domain.Wrap(domain.CodeEmailTaken, err, "The email address is already registered.")
 	}
 	return domain.Wrap(domain.CodeConflict, err, "The record already exists.")
+}
+
+// sqliteBusy reports whether err is SQLite's "database is locked" (SQLITE_BUSY).
+func sqliteBusy(err error) bool {
+	var liteErr *sqlite.Error
+	return errors.As(err, &liteErr) && liteErr.Code()&0xff == sqlite3.SQLITE_BUSY
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -89,4 +90,30 @@ func writeEverything(ctx context.Context, s *sqlstore.Store, u *domain.User) err
 		return err
 	}
 	return nil
+}
+
+// TestSQLiteConcurrentFirstOpen opens one new SQLite file from several stores at
+// once, as instances starting together on an empty volume do: the first connection
+// turns the file to WAL, which briefly needs an exclusive lock that SQLite's busy
+// handler does not wait for. Every Open must still succeed.
+func TestSQLiteConcurrentFirstOpen(t *testing.T) {
+	const rounds, openers = 20, 8
+	for round := range rounds {
+		url := "sqlite://" + filepath.Join(t.TempDir(), fmt.Sprintf("first-%d.db", round))
+		errs := make(chan error, openers)
+		for range openers {
+			go func() {
+				s, err := sqlstore.Open(context.Background(), url, sqlstore.Options{})
+				if err == nil {
+					err = s.Close()
+				}
+				errs <- err
+			}()
+		}
+		for range openers {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: concurrent Open of a new file: %v, want nil", round, err)
+			}
+		}
+	}
 }

@@ -118,7 +118,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	s.secrets = &SecretStore{s: s}
 	if t.dialect == dialectSQLite {
 		s.writer = make(chan struct{}, 1)
-		if err := s.Ping(ctx); err != nil {
+		if err := s.firstConnect(ctx); err != nil {
 			_ = db.Close()
 			return nil, err
 		}
@@ -171,6 +171,31 @@ func (s *Store) Ping(ctx context.Context) error {
 	}
 	return nil
 }
+
+// firstConnect opens the first SQLite connection, which applies the pragmas. On a
+// new file that includes switching it to WAL, which needs an exclusive lock that
+// SQLite's busy handler does not wait for: when several processes open the same new
+// file at once, the losers get SQLITE_BUSY at once. That only lasts until the
+// winner has switched the file, so a busy answer here is retried for a bounded
+// time; once a file is in WAL, the pragma needs no such lock.
+func (s *Store) firstConnect(ctx context.Context) error {
+	deadline := time.Now().Add(firstConnectWait)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		err := s.db.PingContext(ctx)
+		if err == nil || !sqliteBusy(err) || time.Now().After(deadline) {
+			return translate(err)
+		}
+		select {
+		case <-ctx.Done():
+			return translate(ctx.Err())
+		case <-time.After(wait):
+		}
+	}
+}
+
+// firstConnectWait bounds firstConnect's retries, like the busy timeout bounds
+// every later wait for the lock.
+const firstConnectWait = 10 * time.Second
 
 // Close releases every connection. For SQLite :memory: the data goes with them.
 func (s *Store) Close() error { return s.db.Close() }
