@@ -65,3 +65,18 @@ func TestSigningKeyRotation(t *testing.T) {
 	fresh := s.expect(200, "POST", "/v1/auth/refresh", "", map[string]any{"refresh_token": str(byOld, "refresh_token")})
 	s.expect(200, "GET", "/v1/auth/me", str(fresh, "access_token"), nil)
 }
+
+// TestSharedSecretIsNeverPublished: with AUTH_JWT_SECRET (HS256) tokens work and the
+// JWKS stays empty, since whoever holds the secret could mint tokens.
+func TestSharedSecretIsNeverPublished(t *testing.T) {
+	db := "sqlite://" + filepath.Join(t.TempDir(), "authd.db")
+	s := startServer(t, testConfig(t, db, map[string]string{
+		"AUTH_REQUIRE_ACTIVATION": "false", "AUTH_JWT_SECRET": "0123456789abcdef0123456789abcdef-hs256",
+	}))
+	if keys, ok := s.expect(200, "GET", "/.well-known/jwks.json", "", nil)["keys"].([]any); !ok || len(keys) != 0 {
+		t.Fatalf("JWKS with a shared secret = %v, want an empty key list", keys)
+	}
+	login := map[string]any{"email": "hs@example.com", "password": "long enough pw"}
+	s.expect(201, "POST", "/v1/auth/signup", "", login)
+	s.expect(200, "GET", "/v1/auth/me", str(s.expect(200, "POST", "/v1/auth/login", "", login), "access_token"), nil)
+}

@@ -99,10 +99,6 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Main, err er
 		Logger:        logger,
 	}, appCfg)
 
-	var published httpapi.Keys = m.Issuer
-	if cfg.JWTSecret != "" {
-		published = nil // a shared secret is never published
-	}
 	m.HTTP = httpapi.New(m.App, httpapi.Options{
 		Logger:         logger,
 		PublicURL:      cfg.PublicURL,
@@ -111,7 +107,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Main, err er
 		TrustedProxies: cfg.TrustedProxies,
 		BodyLimit:      int(cfg.BodyLimit),
 		RateLimits:     rateLimits(cfg),
-		Keys:           published,
+		Keys:           m.Issuer, // an HS256 issuer publishes an empty set
 		Ready:          backend.Ping,
 		Version:        version,
 	})
