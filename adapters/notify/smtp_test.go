@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/authd/authd/adapters/notify"
+	"github.com/authd/authd/adapters/notify/smtptest"
 	"github.com/authd/authd/domain"
 )
 
@@ -105,28 +106,28 @@ func TestSMTPNotifierDelivers(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name     string
-		server   serverOptions
+		server   smtptest.Options
 		trust    bool // give the client the server's root
 		insecure bool
 		wantTLS  bool
 	}{
-		{name: "plain without auth", server: serverOptions{}},
-		{name: "plain with AUTH PLAIN to localhost", server: serverOptions{user: "mailer", pass: "s3cret"}},
-		{name: "STARTTLS with AUTH PLAIN", server: serverOptions{user: "mailer", pass: "s3cret", startTLS: true}, trust: true, wantTLS: true},
-		{name: "STARTTLS skipping verification", server: serverOptions{startTLS: true}, insecure: true, wantTLS: true},
-		{name: "smtps with AUTH PLAIN", server: serverOptions{user: "mailer", pass: "s3cret", implicitTLS: true}, trust: true, wantTLS: true},
+		{name: "plain without auth", server: smtptest.Options{}},
+		{name: "plain with AUTH PLAIN to localhost", server: smtptest.Options{User: "mailer", Pass: "s3cret"}},
+		{name: "STARTTLS with AUTH PLAIN", server: smtptest.Options{User: "mailer", Pass: "s3cret", StartTLS: true}, trust: true, wantTLS: true},
+		{name: "STARTTLS skipping verification", server: smtptest.Options{StartTLS: true}, insecure: true, wantTLS: true},
+		{name: "smtps with AUTH PLAIN", server: smtptest.Options{User: "mailer", Pass: "s3cret", ImplicitTLS: true}, trust: true, wantTLS: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv := startServer(t, tt.server)
+			srv := smtptest.Start(t, tt.server)
 			scheme := "smtp"
-			if tt.server.implicitTLS {
+			if tt.server.ImplicitTLS {
 				scheme = "smtps"
 			}
-			u := url.URL{Scheme: scheme, Host: srv.addr()}
-			if tt.server.user != "" {
-				u.User = url.UserPassword(tt.server.user, tt.server.pass)
+			u := url.URL{Scheme: scheme, Host: srv.Addr()}
+			if tt.server.User != "" {
+				u.User = url.UserPassword(tt.server.User, tt.server.Pass)
 			}
 			cfg, err := notify.ParseSMTPURL(u.String())
 			if err != nil {
@@ -135,7 +136,7 @@ func TestSMTPNotifierDelivers(t *testing.T) {
 			cfg.From, cfg.PublicURL, cfg.Timeout = sender, publicURL, 5*time.Second
 			cfg.InsecureSkipVerify = tt.insecure
 			if tt.trust {
-				cfg.TLSConfig = &tls.Config{RootCAs: srv.roots, MinVersion: tls.VersionTLS12}
+				cfg.TLSConfig = &tls.Config{RootCAs: srv.Roots, MinVersion: tls.VersionTLS12}
 			}
 			n, err := notify.NewSMTPNotifier(cfg)
 			if err != nil {
@@ -155,17 +156,17 @@ func TestSMTPNotifierDelivers(t *testing.T) {
 				if err := s.send(t.Context(), testUser, token); err != nil {
 					t.Fatalf("send %q: %v", s.wantSubject, err)
 				}
-				got := srv.next(t)
-				if got.from != "no-reply@example.com" || !slices.Equal(got.to, []string{testUser.Email}) {
-					t.Errorf("envelope = %q -> %q, want no-reply@example.com -> [%s]", got.from, got.to, testUser.Email)
+				got := srv.Next(t, 5*time.Second)
+				if got.From != "no-reply@example.com" || !slices.Equal(got.To, []string{testUser.Email}) {
+					t.Errorf("envelope = %q -> %q, want no-reply@example.com -> [%s]", got.From, got.To, testUser.Email)
 				}
-				if got.tls != tt.wantTLS {
-					t.Errorf("server saw TLS = %v, want %v", got.tls, tt.wantTLS)
+				if got.TLS != tt.wantTLS {
+					t.Errorf("server saw TLS = %v, want %v", got.TLS, tt.wantTLS)
 				}
-				if got.authUser != tt.server.user {
-					t.Errorf("server saw AUTH user %q, want %q", got.authUser, tt.server.user)
+				if got.AuthUser != tt.server.User {
+					t.Errorf("server saw AUTH user %q, want %q", got.AuthUser, tt.server.User)
 				}
-				m := parseMail(t, got.data)
+				m := parseMail(t, got.Data)
 				if m.from != "no-reply@example.com" || m.to != testUser.Email || m.subject != s.wantSubject {
 					t.Errorf("From/To/Subject = %q/%q/%q, want no-reply@example.com/%s/%q",
 						m.from, m.to, m.subject, testUser.Email, s.wantSubject)
@@ -200,16 +201,16 @@ func TestSMTPNotifierFailures(t *testing.T) {
 		config func(t *testing.T) notify.SMTPConfig
 	}{
 		{"wrong password", "AUTH failed", func(t *testing.T) notify.SMTPConfig {
-			srv := startServer(t, serverOptions{user: "mailer", pass: "s3cret"})
-			return notify.SMTPConfig{Host: srv.host, Port: srv.port, Username: "mailer", Password: "wrong"}
+			host, port := smtptest.Start(t, smtptest.Options{User: "mailer", Pass: "s3cret"}).HostPort()
+			return notify.SMTPConfig{Host: host, Port: port, Username: "mailer", Password: "wrong"}
 		}},
 		{"untrusted certificate", "certificate", func(t *testing.T) notify.SMTPConfig {
-			srv := startServer(t, serverOptions{startTLS: true})
-			return notify.SMTPConfig{Host: srv.host, Port: srv.port}
+			host, port := smtptest.Start(t, smtptest.Options{StartTLS: true}).HostPort()
+			return notify.SMTPConfig{Host: host, Port: port}
 		}},
 		{"STARTTLS required but not offered", "STARTTLS", func(t *testing.T) notify.SMTPConfig {
-			srv := startServer(t, serverOptions{})
-			return notify.SMTPConfig{Host: srv.host, Port: srv.port, StartTLS: notify.StartTLSRequired}
+			host, port := smtptest.Start(t, smtptest.Options{}).HostPort()
+			return notify.SMTPConfig{Host: host, Port: port, StartTLS: notify.StartTLSRequired}
 		}},
 		{"connection refused", "refused", func(t *testing.T) notify.SMTPConfig {
 			ln, err := net.Listen("tcp", "127.0.0.1:0")

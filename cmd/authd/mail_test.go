@@ -5,7 +5,6 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
-	"net"
 	"net/mail"
 	"net/url"
 	"regexp"
@@ -13,90 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
-
 	"github.com/authd/authd/adapters/backendtest"
+	"github.com/authd/authd/adapters/notify/smtptest"
 )
-
-// delivery is one message as the test SMTP server received it.
-type delivery struct {
-	from string
-	to   []string
-	data []byte
-}
-
-// mailbox is a real SMTP server (emersion/go-smtp) on 127.0.0.1:0 that keeps what
-// it receives, so a test reads the mails authd sent as a user's inbox would.
-type mailbox struct {
-	srv  *smtp.Server
-	addr string
-	got  chan delivery
-}
-
-// startMailbox starts a mailbox, closed when t ends.
-func startMailbox(t *testing.T) *mailbox {
-	t.Helper()
-	mb := &mailbox{got: make(chan delivery, 8)}
-	mb.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
-		return &mailboxSession{box: mb}, nil
-	}))
-	mb.srv.Domain = "localhost"
-	mb.srv.ReadTimeout = 10 * time.Second
-	mb.srv.WriteTimeout = 10 * time.Second
-	mb.srv.MaxMessageBytes = 1 << 20
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	mb.addr = ln.Addr().String()
-	go func() { _ = mb.srv.Serve(ln) }()
-	t.Cleanup(mb.stop)
-	return mb
-}
-
-// stop closes the listener and every connection; calling it twice is harmless.
-func (mb *mailbox) stop() { _ = mb.srv.Close() }
-
-// next waits, bounded, for the next message.
-func (mb *mailbox) next(t *testing.T) delivery {
-	t.Helper()
-	select {
-	case d := <-mb.got:
-		return d
-	case <-time.After(15 * time.Second):
-		t.Fatal("no mail reached the SMTP server within 15s")
-		return delivery{}
-	}
-}
-
-// mailboxSession records one SMTP transaction.
-type mailboxSession struct {
-	box *mailbox
-	msg delivery
-}
-
-func (s *mailboxSession) Mail(from string, _ *smtp.MailOptions) error {
-	s.msg = delivery{from: from}
-	return nil
-}
-
-func (s *mailboxSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.msg.to = append(s.msg.to, to)
-	return nil
-}
-
-func (s *mailboxSession) Data(r io.Reader) error {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.msg.data = data
-	s.box.got <- s.msg
-	return nil
-}
-
-func (s *mailboxSession) Reset()        { s.msg = delivery{} }
-func (s *mailboxSession) Logout() error { return nil }
 
 // readMail parses a received message and returns its headers and its body parts by
 // media type (text/plain, text/html), decoded from their transfer encoding.
@@ -141,12 +59,12 @@ func collectParts(t *testing.T, contentType string, body io.Reader, parts map[st
 
 // mailToken checks one mail authd sent to email — envelope, headers, a text and an
 // HTML part both carrying the link to publicURL+page — and returns the link's token.
-func mailToken(t *testing.T, d delivery, email, subject, publicURL, page string) string {
+func mailToken(t *testing.T, d smtptest.Message, email, subject, publicURL, page string) string {
 	t.Helper()
-	if d.from != "no-reply@example.com" || len(d.to) != 1 || d.to[0] != email {
-		t.Fatalf("envelope MAIL FROM %q RCPT TO %q, want no-reply@example.com and [%s]", d.from, d.to, email)
+	if d.From != "no-reply@example.com" || len(d.To) != 1 || d.To[0] != email {
+		t.Fatalf("envelope MAIL FROM %q RCPT TO %q, want no-reply@example.com and [%s]", d.From, d.To, email)
 	}
-	h, parts := readMail(t, d.data)
+	h, parts := readMail(t, d.Data)
 	to, err := h.AddressList("To")
 	if err != nil || len(to) != 1 || to[0].Address != email {
 		t.Fatalf("To header %q (%v), want %s", h.Get("To"), err, email)
@@ -189,9 +107,9 @@ func mediaTypes(m map[string]string) []string {
 // away, and sign-up still succeeds with the failure logged.
 func TestMailFlowOverSMTP(t *testing.T) {
 	const publicURL = "https://auth.example.test"
-	mb := startMailbox(t)
+	mb := smtptest.Start(t, smtptest.Options{})
 	s := startServer(t, testConfig(t, backendtest.URL(t, "sqlite"), map[string]string{
-		"AUTH_SMTP_URL":     "smtp://" + mb.addr,
+		"AUTH_SMTP_URL":     "smtp://" + mb.Addr(),
 		"AUTH_MAIL_FROM":    "authd <no-reply@example.com>",
 		"AUTH_PUBLIC_URL":   publicURL,
 		"AUTH_SMTP_TIMEOUT": "5s",
@@ -199,21 +117,21 @@ func TestMailFlowOverSMTP(t *testing.T) {
 
 	email := "cy@example.com"
 	s.expect(201, "POST", "/v1/auth/signup", "", map[string]any{"email": email, "password": "correct horse battery"})
-	token := mailToken(t, mb.next(t), email, "Activate your account", publicURL, "/activate")
+	token := mailToken(t, mb.Next(t, 15*time.Second), email, "Activate your account", publicURL, "/activate")
 	activated := s.expect(200, "POST", "/v1/auth/activate", "", map[string]any{"token": token})
 	if got := str(activated, "user", "status"); got != "active" {
 		t.Fatalf("status after activation = %q, want active", got)
 	}
 
 	s.expect(202, "POST", "/v1/auth/password/forgot", "", map[string]any{"email": email})
-	token = mailToken(t, mb.next(t), email, "Reset your password", publicURL, "/reset-password")
+	token = mailToken(t, mb.Next(t, 15*time.Second), email, "Reset your password", publicURL, "/reset-password")
 	s.expect(204, "POST", "/v1/auth/password/reset", "", map[string]any{"token": token, "new_password": "a whole new password"})
 	s.expect(200, "POST", "/v1/auth/login", "", map[string]any{"email": email, "password": "a whole new password"})
 	s.expect(401, "POST", "/v1/auth/login", "", map[string]any{"email": email, "password": "correct horse battery"})
 
 	// The mail server goes away: sign-up still answers 201, and the failure is
 	// logged — without the link, which carries the token.
-	mb.stop()
+	mb.Close()
 	s.expect(201, "POST", "/v1/auth/signup", "", map[string]any{"email": "di@example.com", "password": "correct horse battery"})
 	deadline := time.Now().Add(15 * time.Second)
 	for !strings.Contains(s.logs.String(), `"msg":"notification failed","kind":"activation"`) {
