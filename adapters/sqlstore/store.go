@@ -197,6 +197,10 @@ func (s *Store) firstConnect(ctx context.Context) error {
 // every later wait for the lock.
 const firstConnectWait = 10 * time.Second
 
+// Stats reports the connection pool's limits and use, for metrics and for checking
+// that the configured pool size is the one in force.
+func (s *Store) Stats() sql.DBStats { return s.db.Stats() }
+
 // Close releases every connection. For SQLite :memory: the data goes with them.
 func (s *Store) Close() error { return s.db.Close() }
 

@@ -30,11 +30,15 @@ const envPrefix = "AUTH_"
 type Config struct {
 	// DatabaseURL picks the backend by scheme: sqlite, postgres/postgresql, mysql or
 	// dynamodb.
-	DatabaseURL       string        `env:"DATABASE_URL" envDefault:"sqlite://authd.db" secret:"url"`
-	MigrateOnStart    bool          `env:"MIGRATE_ON_START" envDefault:"true"`
-	DBMaxOpenConns    int           `env:"DB_MAX_OPEN_CONNS" envDefault:"20"`
-	DBMaxIdleConns    int           `env:"DB_MAX_IDLE_CONNS" envDefault:"10"`
-	DBConnMaxLifetime time.Duration `env:"DB_CONN_MAX_LIFETIME" envDefault:"30m"`
+	DatabaseURL    string `env:"DATABASE_URL" envDefault:"sqlite://authd.db" secret:"url"`
+	MigrateOnStart bool   `env:"MIGRATE_ON_START" envDefault:"true"`
+	// DBMaxOpenConns, DBMaxIdleConns and DBConnMaxLifetime default to 0, which
+	// leaves the choice to sqlstore: its defaults differ by database (8 open
+	// connections for a SQLite file, 25 for a server; no recycling for SQLite), and a
+	// fixed number here would silently override them.
+	DBMaxOpenConns    int           `env:"DB_MAX_OPEN_CONNS" envDefault:"0"`
+	DBMaxIdleConns    int           `env:"DB_MAX_IDLE_CONNS" envDefault:"0"`
+	DBConnMaxLifetime time.Duration `env:"DB_CONN_MAX_LIFETIME" envDefault:"0s"`
 	// PurgeInterval is how often expired sessions and one-time tokens are deleted
 	// from a SQL database (DynamoDB's TTL does it there); 0 turns it off.
 	PurgeInterval time.Duration `env:"PURGE_INTERVAL" envDefault:"1h"`

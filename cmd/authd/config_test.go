@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"log/slog"
 	"os"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/joho/godotenv"
+
+	"github.com/authd/authd/adapters/sqlstore"
 )
 
 // lookupMap adapts a map to LoadConfig's lookup.
@@ -24,8 +27,8 @@ func lookupMap(m map[string]string) func(string) (string, bool) {
 func defaultConfig() Config {
 	return Config{
 		DatabaseURL: "sqlite://authd.db", MigrateOnStart: true,
-		DBMaxOpenConns: 20, DBMaxIdleConns: 10, DBConnMaxLifetime: 30 * time.Minute, PurgeInterval: time.Hour,
-		Listen: ":8080", PublicURL: "http://localhost:8080", BodyLimit: 64 << 10,
+		PurgeInterval: time.Hour,
+		Listen:        ":8080", PublicURL: "http://localhost:8080", BodyLimit: 64 << 10,
 		CORSOrigins: []string{"*"}, ShutdownTimeout: 15 * time.Second,
 		Issuer: "http://localhost:8080", Audience: "authd",
 		AccessTTL: 15 * time.Minute, RefreshTTL: 720 * time.Hour, RefreshReuseGrace: 10 * time.Second,
@@ -346,5 +349,25 @@ func TestConfigDerivedValues(t *testing.T) {
 		if got := cfg.SlogLevel(); got != want {
 			t.Errorf("SlogLevel() for %q = %v, want %v", level, got, want)
 		}
+	}
+}
+
+// TestPoolDefaultsReachTheStore checks that an operator who sets no pool variable
+// gets sqlstore's per-database defaults, not a number from the configuration layer
+// that would override them (8 open connections for a SQLite file).
+func TestPoolDefaultsReachTheStore(t *testing.T) {
+	cfg, err := LoadConfig(lookupMap(map[string]string{
+		"AUTH_DATABASE_URL": "sqlite://" + filepath.Join(t.TempDir(), "pool.db"),
+	}))
+	if err != nil {
+		t.Fatalf("LoadConfig: %v", err)
+	}
+	b, err := openBackend(context.Background(), cfg, false)
+	if err != nil {
+		t.Fatalf("openBackend: %v", err)
+	}
+	defer b.Close()
+	if got := b.(*sqlstore.Store).Stats().MaxOpenConnections; got != 8 {
+		t.Errorf("SQLite file pool MaxOpenConnections = %d, want the sqlstore default 8", got)
 	}
 }
