@@ -69,7 +69,8 @@ func (a *App) ForgotPassword(ctx context.Context, email string) error {
 }
 
 // ResetPassword sets a new password with a reset token and revokes every session,
-// in one store step. The password is checked first, so a refused password leaves
+// in one store step, then forgets the back-off of the account's e-mail and
+// username. The password is checked first, so a refused password leaves
 // the token usable. Returns validation_failed, token_invalid, token_expired.
 func (a *App) ResetPassword(ctx context.Context, token, password string) error {
 	if err := validate(
@@ -82,22 +83,37 @@ func (a *App) ResetPassword(ctx context.Context, token, password string) error {
 	if err != nil {
 		return err
 	}
-	_, err = a.Tokens.ConsumeReset(ctx, HashToken(token), hash, a.Clock.Now())
-	return err
+	u, err := a.Tokens.ConsumeReset(ctx, HashToken(token), hash, a.Clock.Now())
+	if err != nil {
+		return err
+	}
+	// The owner proved the mailbox and chose a new password: a back-off that
+	// guessers caused no longer keeps them out. Forgetting it is not part of the
+	// reset's own step, so a failure here is logged, not returned.
+	for _, key := range []string{throttleKey("email", u.Email), throttleKey("username", u.Username)} {
+		if err := a.Throttle.Clear(ctx, key); err != nil {
+			a.Logger.WarnContext(ctx, "clearing the login back-off after a reset failed", "user_id", u.ID, "err", err)
+		}
+	}
+	return nil
 }
 
 // checkPassword verifies password against u's hash for a signed-in caller, under
-// the same per-account back-off as Login, so a stolen access token cannot be used to
-// guess the password. Returns rate_limited, invalid_credentials.
+// the same back-off as a login with u's e-mail, so a stolen access token cannot be
+// used to guess the password. Returns rate_limited, invalid_credentials.
 func (a *App) checkPassword(ctx context.Context, u *domain.User, password string) error {
-	ok, _, err := a.verifyPassword(ctx, u, password)
+	key := throttleKey("email", u.Email)
+	if err := a.reserveAttempt(ctx, key); err != nil {
+		return err
+	}
+	ok, _, err := a.Hasher.Verify(ctx, password, u.PasswordHash)
 	if err != nil {
 		return err
 	}
 	if !ok {
 		return domain.Errorf(domain.CodeInvalidCredentials, "The password is not correct.")
 	}
-	return a.clearFailures(ctx, u)
+	return a.Throttle.Clear(ctx, key)
 }
 
 func requiredField(field, value string) *domain.FieldError {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"strings"
+	"time"
 
 	"github.com/authd/authd/domain"
 )
@@ -69,61 +70,80 @@ type UserPatch struct {
 }
 
 // UpdateUser changes an account's profile (owner or admin) and, for admins, its role
-// and status. Disabling an account also revokes its sessions. Returns forbidden
-// (not the owner, or a non-admin setting role/status), not_found,
-// validation_failed, username_taken.
+// and status. The patch is applied to the account as stored at the moment of the
+// write, inside one store step, so a concurrent change of another field (an admin
+// disabling the account while its owner renames it) is never undone. Disabling an
+// account also revokes its sessions. Returns forbidden (not the owner, or a
+// non-admin setting role/status), not_found, validation_failed, username_taken.
 func (a *App) UpdateUser(ctx context.Context, p Principal, id string, patch UserPatch) (*domain.User, error) {
 	if !p.IsAdmin() && (p.UserID != id || patch.Role != nil || patch.Status != nil) {
 		return nil, errForbidden()
 	}
-	u, err := a.Users.ByID(ctx, id)
+	if err := patch.validate(); err != nil {
+		return nil, err
+	}
+	now := a.Clock.Now()
+	disabling := false
+	u, err := a.Users.Update(ctx, id, func(u *domain.User) error {
+		disabling = patch.apply(u, now)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	var fields []*domain.FieldError
-	if patch.Name != nil {
-		u.Name = strings.TrimSpace(*patch.Name)
-		fields = append(fields, domain.ValidateName("name", u.Name))
-	}
-	if patch.Username != nil {
-		u.Username = domain.NormalizeUsername(*patch.Username)
-		fields = append(fields, domain.ValidateUsername("username", u.Username))
-	}
-	if patch.Mobile != nil {
-		u.Mobile = strings.TrimSpace(*patch.Mobile)
-		fields = append(fields, domain.ValidateMobile("mobile", u.Mobile))
-	}
-	if patch.Role != nil {
-		if !patch.Role.Valid() {
-			fields = append(fields, &domain.FieldError{Field: "role", Code: "invalid", Message: "Role must be user or admin."})
-		}
-		u.Role = *patch.Role
-	}
-	disabling := false
-	if patch.Status != nil {
-		if !patch.Status.Valid() {
-			fields = append(fields, &domain.FieldError{Field: "status", Code: "invalid", Message: "Status must be pending, active or disabled."})
-		}
-		disabling = *patch.Status == domain.StatusDisabled && u.Status != domain.StatusDisabled
-		if *patch.Status == domain.StatusActive && u.ActivatedAt == nil {
-			now := a.Clock.Now()
-			u.ActivatedAt = &now
-		}
-		u.Status = *patch.Status
-	}
-	if err := validate(fields...); err != nil {
-		return nil, err
-	}
-	u.UpdatedAt = a.Clock.Now()
-	if err := a.Users.Update(ctx, u); err != nil {
-		return nil, err
-	}
 	if disabling {
-		if _, err := a.Sessions.RevokeAll(ctx, u.ID, "", a.Clock.Now()); err != nil {
+		if _, err := a.Sessions.RevokeAll(ctx, u.ID, "", now); err != nil {
 			return nil, err
 		}
 	}
 	return u, nil
+}
+
+// validate checks the patch's values on their own; none depends on the account.
+func (patch UserPatch) validate() error {
+	var fields []*domain.FieldError
+	if patch.Name != nil {
+		fields = append(fields, domain.ValidateName("name", strings.TrimSpace(*patch.Name)))
+	}
+	if patch.Username != nil {
+		fields = append(fields, domain.ValidateUsername("username", domain.NormalizeUsername(*patch.Username)))
+	}
+	if patch.Mobile != nil {
+		fields = append(fields, domain.ValidateMobile("mobile", strings.TrimSpace(*patch.Mobile)))
+	}
+	if patch.Role != nil && !patch.Role.Valid() {
+		fields = append(fields, &domain.FieldError{Field: "role", Code: "invalid", Message: "Role must be user or admin."})
+	}
+	if patch.Status != nil && !patch.Status.Valid() {
+		fields = append(fields, &domain.FieldError{Field: "status", Code: "invalid", Message: "Status must be pending, active or disabled."})
+	}
+	return validate(fields...)
+}
+
+// apply writes the patch onto u, the account as currently stored, and reports
+// whether it disables an account that was not disabled.
+func (patch UserPatch) apply(u *domain.User, now time.Time) (disabling bool) {
+	if patch.Name != nil {
+		u.Name = strings.TrimSpace(*patch.Name)
+	}
+	if patch.Username != nil {
+		u.Username = domain.NormalizeUsername(*patch.Username)
+	}
+	if patch.Mobile != nil {
+		u.Mobile = strings.TrimSpace(*patch.Mobile)
+	}
+	if patch.Role != nil {
+		u.Role = *patch.Role
+	}
+	if patch.Status != nil {
+		disabling = *patch.Status == domain.StatusDisabled && u.Status != domain.StatusDisabled
+		if *patch.Status == domain.StatusActive && u.ActivatedAt == nil {
+			u.ActivatedAt = &now
+		}
+		u.Status = *patch.Status
+	}
+	u.UpdatedAt = now
+	return disabling
 }
 
 // DeleteUser removes any account with its sessions and tokens. Admins only, and only
@@ -139,25 +159,21 @@ func (a *App) DeleteUser(ctx context.Context, p Principal, id string) error {
 	return a.Users.Delete(ctx, id)
 }
 
-// AdminActivate activates a pending account without its token. Admins only.
-// Returns forbidden, not_found.
+// AdminActivate activates a pending account without its token; an account in
+// another status is returned as it is. The status is judged in the same store step
+// that writes it, so a concurrent disable is not undone. Admins only. Returns
+// forbidden, not_found.
 func (a *App) AdminActivate(ctx context.Context, p Principal, id string) (*domain.User, error) {
 	if !p.IsAdmin() {
 		return nil, errForbidden()
 	}
-	u, err := a.Users.ByID(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if u.Status != domain.StatusPending {
-		return u, nil
-	}
 	now := a.Clock.Now()
-	u.Status, u.ActivatedAt, u.UpdatedAt = domain.StatusActive, &now, now
-	if err := a.Users.Update(ctx, u); err != nil {
-		return nil, err
-	}
-	return u, nil
+	return a.Users.Update(ctx, id, func(u *domain.User) error {
+		if u.Status == domain.StatusPending {
+			u.Status, u.ActivatedAt, u.UpdatedAt = domain.StatusActive, &now, now
+		}
+		return nil
+	})
 }
 
 func errForbidden() error {

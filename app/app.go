@@ -22,11 +22,14 @@ type Config struct {
 	// RefreshReuseGrace is how long after a rotation the previous refresh token is
 	// still answered with the current one (two tabs, a lost response).
 	RefreshReuseGrace time.Duration
-	// LockoutThreshold consecutive failed logins start the back-off; each further
-	// failure doubles the wait from LockoutBase up to LockoutMax.
+	// LockoutThreshold password attempts on one login identifier go ahead at once;
+	// each further one waits LockoutBase after the previous, doubling up to
+	// LockoutMax. LockoutForget after the latest attempt the count starts again (a
+	// correct password resets it at once). 0 turns the back-off off.
 	LockoutThreshold int
 	LockoutBase      time.Duration
 	LockoutMax       time.Duration
+	LockoutForget    time.Duration
 	// MaxPageSize caps ListUsers' limit; DefaultPageSize is used when none is given.
 	MaxPageSize     int
 	DefaultPageSize int
@@ -45,6 +48,7 @@ func DefaultConfig() Config {
 		LockoutThreshold:  5,
 		LockoutBase:       time.Second,
 		LockoutMax:        15 * time.Minute,
+		LockoutForget:     24 * time.Hour,
 		MaxPageSize:       100,
 		DefaultPageSize:   20,
 	}
@@ -54,6 +58,7 @@ func DefaultConfig() Config {
 type Deps struct {
 	Users         ports.UserStore
 	Credentials   ports.CredentialStore
+	Throttle      ports.LoginThrottle
 	Sessions      ports.SessionStore
 	Tokens        ports.TokenStore
 	Hasher        ports.Hasher

@@ -86,7 +86,7 @@ func newFixture(t *testing.T, adjust func(*app.Config)) *fixture {
 	}
 	mail := &outbox{tokens: map[string]string{}}
 	a := app.New(app.Deps{
-		Users: b.Users(), Credentials: b.Credentials(), Sessions: b.Sessions(), Tokens: b.Tokens(),
+		Users: b.Users(), Credentials: b.Credentials(), Throttle: b.Throttle(), Sessions: b.Sessions(), Tokens: b.Tokens(),
 		Hasher:        argon2.New(argon2.Params{Memory: 1024, Time: 1, Threads: 1}, 0),
 		AccessTokens:  jwt.NewIssuer(keys, jwt.Options{Issuer: "https://auth.test", Audience: "authd", Now: c.Now}),
 		RefreshTokens: codec,

@@ -2,7 +2,8 @@ package app
 
 import (
 	"context"
-	"time"
+	"crypto/sha256"
+	"encoding/hex"
 
 	"github.com/authd/authd/domain"
 )
@@ -18,9 +19,9 @@ type LoginInput struct {
 
 // Login checks the password and opens a session. Returns validation_failed,
 // invalid_credentials (unknown account or wrong password — indistinguishable, and
-// both spend one hash), rate_limited (the account is backing off after repeated
-// failures), and, only after a correct password, account_not_active or
-// account_disabled.
+// both spend one hash), rate_limited (the identifier is backing off after repeated
+// attempts, whether or not an account has it), and, only after a correct password,
+// account_not_active or account_disabled.
 func (a *App) Login(ctx context.Context, in LoginInput) (*TokenPair, error) {
 	email := domain.NormalizeEmail(in.Email)
 	username := domain.NormalizeUsername(in.Username)
@@ -35,6 +36,15 @@ func (a *App) Login(ctx context.Context, in LoginInput) (*TokenPair, error) {
 		return nil, err
 	}
 
+	// The attempt is reserved before anything is looked up: the answer to a
+	// backing-off identifier is the same whether or not an account has it.
+	key := throttleKey("email", email)
+	if email == "" {
+		key = throttleKey("username", username)
+	}
+	if err := a.reserveAttempt(ctx, key); err != nil {
+		return nil, err
+	}
 	var u *domain.User
 	var err error
 	if email != "" {
@@ -49,17 +59,17 @@ func (a *App) Login(ctx context.Context, in LoginInput) (*TokenPair, error) {
 	if err != nil {
 		return nil, err
 	}
-	ok, rehash, err := a.verifyPassword(ctx, u, in.Password)
+	ok, rehash, err := a.Hasher.Verify(ctx, in.Password, u.PasswordHash)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
 		return nil, errInvalidCredentials()
 	}
-	if err := u.CanLogIn(a.cfg.RequireActivation); err != nil {
+	if err := a.Throttle.Clear(ctx, key); err != nil {
 		return nil, err
 	}
-	if err := a.clearFailures(ctx, u); err != nil {
+	if err := u.CanLogIn(a.cfg.RequireActivation); err != nil {
 		return nil, err
 	}
 	if rehash {
@@ -82,49 +92,36 @@ func (a *App) rehash(ctx context.Context, u *domain.User, password string) {
 	u.PasswordHash = hash
 }
 
-// verifyPassword checks password against u's hash under the per-account back-off:
-// while u is backing off it answers rate_limited without hashing; a wrong password
-// is counted in the store and reported as ok false. needsRehash is the hasher's.
-func (a *App) verifyPassword(ctx context.Context, u *domain.User, password string) (ok, needsRehash bool, err error) {
-	if wait := a.lockoutRemaining(u); wait > 0 {
-		return false, false, &domain.Error{Code: domain.CodeRateLimited, RetryAfter: wait,
-			Message: "Too many failed password attempts for this account; try again later."}
-	}
-	ok, needsRehash, err = a.Hasher.Verify(ctx, password, u.PasswordHash)
-	if err != nil || ok {
-		return ok, needsRehash, err
-	}
-	if _, err := a.Credentials.RecordLoginFailure(ctx, u.ID, a.Clock.Now()); err != nil {
-		return false, false, err
-	}
-	return false, false, nil
+// throttleKey is the key under which attempts on one login identifier are counted:
+// a hash of its kind and normalised value, so the store holds no addresses of
+// accounts that do not exist and every key has one length.
+func throttleKey(kind, value string) string {
+	sum := sha256.Sum256([]byte(kind + "\x00" + value))
+	return hex.EncodeToString(sum[:])
 }
 
-// clearFailures ends u's back-off after a correct password.
-func (a *App) clearFailures(ctx context.Context, u *domain.User) error {
-	if u.FailedLogins == 0 {
+// reserveAttempt admits one password attempt on key under the back-off policy, or
+// answers rate_limited with how long to wait. The reservation is counted before
+// the password is checked, so parallel guesses cannot outrun it.
+func (a *App) reserveAttempt(ctx context.Context, key string) error {
+	if a.cfg.LockoutThreshold <= 0 {
 		return nil
 	}
-	if err := a.Credentials.ResetLoginFailures(ctx, u.ID); err != nil {
+	wait, err := a.Throttle.Reserve(ctx, key, a.Clock.Now(), a.backoff())
+	if err != nil {
 		return err
 	}
-	u.FailedLogins, u.LastFailedLoginAt = 0, nil
+	if wait > 0 {
+		return &domain.Error{Code: domain.CodeRateLimited, RetryAfter: wait,
+			Message: "Too many password attempts for this account; try again later."}
+	}
 	return nil
 }
 
-// lockoutRemaining is how long u must still wait before another login attempt:
-// after LockoutThreshold consecutive failures, LockoutBase doubling per further
-// failure, capped at LockoutMax, counted from the latest failure.
-func (a *App) lockoutRemaining(u *domain.User) time.Duration {
-	if a.cfg.LockoutThreshold <= 0 || u.FailedLogins < a.cfg.LockoutThreshold || u.LastFailedLoginAt == nil {
-		return 0
-	}
-	delay := a.cfg.LockoutBase
-	for i := a.cfg.LockoutThreshold; i < u.FailedLogins && delay < a.cfg.LockoutMax; i++ {
-		delay *= 2
-	}
-	delay = min(delay, a.cfg.LockoutMax)
-	return u.LastFailedLoginAt.Add(delay).Sub(a.Clock.Now())
+// backoff is the failed-login policy of the configuration.
+func (a *App) backoff() domain.Backoff {
+	return domain.Backoff{Threshold: a.cfg.LockoutThreshold, Base: a.cfg.LockoutBase,
+		Max: a.cfg.LockoutMax, Forget: a.cfg.LockoutForget}
 }
 
 func errInvalidCredentials() error {

@@ -50,10 +50,6 @@ type User struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	ActivatedAt  *time.Time
-	// FailedLogins counts consecutive failed logins; LastFailedLoginAt is the time of
-	// the latest. They live in the store so every instance sees the same count.
-	FailedLogins      int
-	LastFailedLoginAt *time.Time
 }
 
 // Length limits of user fields.

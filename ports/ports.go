@@ -25,10 +25,16 @@ type UserStore interface {
 	ByEmail(ctx context.Context, email string) (*domain.User, error)
 	// ByUsername returns the user with that normalised username, or not_found.
 	ByUsername(ctx context.Context, username string) (*domain.User, error)
-	// Update writes u's profile fields (email, username, name, mobile, role, status,
-	// activated_at, updated_at); the password hash and login-failure fields are left
-	// alone. Returns not_found, email_taken or username_taken.
-	Update(ctx context.Context, u *domain.User) error
+	// Update applies change to the stored account and writes the result, as one
+	// atomic step: change is given the current account, and no other write to it can
+	// fall between that read and this write (a row lock in SQL, a version condition
+	// on DynamoDB). So a profile edit can never undo a concurrent role or status
+	// change. change may be called more than once (after a lost race) and must decide
+	// from its argument alone; an error from it aborts the update, writes nothing and
+	// is returned as it is. Only the profile fields are written (email, username,
+	// name, mobile, role, status, activated_at, updated_at). Returns the account as
+	// written; not_found, email_taken or username_taken.
+	Update(ctx context.Context, id string, change func(*domain.User) error) (*domain.User, error)
 	// Delete removes the user together with its sessions and one-time tokens, and
 	// frees its e-mail and username. Returns not_found.
 	Delete(ctx context.Context, id string) error
@@ -37,8 +43,7 @@ type UserStore interface {
 	List(ctx context.Context, afterID string, limit int) ([]domain.User, error)
 }
 
-// CredentialStore changes what proves a user's identity, and counts failed logins in
-// the store so that every instance sees them and a restart forgets nothing.
+// CredentialStore changes what proves a user's identity.
 type CredentialStore interface {
 	// SetPasswordHash replaces the user's password hash (a rehash on login after the
 	// argon2 parameters changed). Returns not_found.
@@ -46,11 +51,23 @@ type CredentialStore interface {
 	// ChangePassword sets the hash and revokes every session of the user except
 	// keepSessionID ("" revokes all), in one atomic step. Returns not_found.
 	ChangePassword(ctx context.Context, userID, hash, keepSessionID string, at time.Time) error
-	// RecordLoginFailure adds one to the user's consecutive failed logins, stamps it
-	// with at, and returns the new count. Returns not_found.
-	RecordLoginFailure(ctx context.Context, userID string, at time.Time) (int, error)
-	// ResetLoginFailures sets the count back to zero. Returns not_found.
-	ResetLoginFailures(ctx context.Context, userID string) error
+}
+
+// LoginThrottle counts password attempts per login identifier in the store, so
+// that every instance sees the same count and a restart forgets nothing. Keys are
+// opaque to the store; the use cases derive them from the normalised e-mail or
+// username whether or not an account has it, so a known and an unknown identifier
+// throttle alike and the back-off tells nobody which accounts exist.
+type LoginThrottle interface {
+	// Reserve decides under policy, in one atomic step, whether one more attempt on
+	// key may be checked at now, and if so counts it (domain.Backoff.Admit applied
+	// to the stored record): of N concurrent calls, no more go ahead than the policy
+	// admits one after the other. It returns 0 when the attempt may go ahead, or how
+	// long the caller must wait.
+	Reserve(ctx context.Context, key string, now time.Time, policy domain.Backoff) (time.Duration, error)
+	// Clear forgets key's attempts (a correct password); clearing an unknown key
+	// succeeds.
+	Clear(ctx context.Context, key string) error
 }
 
 // SessionStore persists logins and their refresh counters.
@@ -85,8 +102,7 @@ type TokenStore interface {
 	// when it expired (the token is then deleted).
 	ConsumeActivation(ctx context.Context, hash string, now time.Time) (*domain.User, error)
 	// ConsumeReset deletes the password-reset token with that hash and, in the same
-	// atomic step, sets the user's password hash, clears its failed logins and
-	// revokes all of its sessions. Returns the user afterwards; token_invalid or
+	// atomic step, sets the user's password hash and revokes all of its sessions. Returns the user afterwards; token_invalid or
 	// token_expired as ConsumeActivation.
 	ConsumeReset(ctx context.Context, hash, newPasswordHash string, now time.Time) (*domain.User, error)
 }
@@ -104,6 +120,7 @@ type SecretStore interface {
 type Backend interface {
 	Users() UserStore
 	Credentials() CredentialStore
+	Throttle() LoginThrottle
 	Sessions() SessionStore
 	Tokens() TokenStore
 	Secrets() SecretStore

@@ -3,7 +3,6 @@ package dynamostore
 import (
 	"context"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -47,32 +46,6 @@ func (cs *CredentialStore) ChangePassword(ctx context.Context, userID, hash, kee
 		return userNotFound()
 	}
 	return nil
-}
-
-// RecordLoginFailure adds one to the counter atomically and returns the new value.
-func (cs *CredentialStore) RecordLoginFailure(ctx context.Context, userID string, at time.Time) (int, error) {
-	var n int
-	err := cs.update(ctx, "record login failure", userID,
-		"SET #last = :at ADD #failed :one",
-		map[string]string{"#last": "last_failed_login_at", "#failed": "failed_logins"},
-		map[string]types.AttributeValue{":at": timeValue(at), ":one": num(1)},
-		func(out *dynamodb.UpdateItemOutput) error {
-			v, ok := out.Attributes["failed_logins"].(*types.AttributeValueMemberN)
-			if !ok {
-				return translate("record login failure", errMissingCounter)
-			}
-			var err error
-			n, err = strconv.Atoi(v.Value)
-			return translate("record login failure", err)
-		})
-	return n, err
-}
-
-// ResetLoginFailures sets the count to zero and forgets the time of the last one.
-func (cs *CredentialStore) ResetLoginFailures(ctx context.Context, userID string) error {
-	return cs.update(ctx, "reset login failures", userID, "SET #failed = :zero REMOVE #last",
-		map[string]string{"#last": "last_failed_login_at", "#failed": "failed_logins"},
-		map[string]types.AttributeValue{":zero": num(0)}, nil)
 }
 
 // update runs one UpdateItem on an existing user; with done, the updated attributes

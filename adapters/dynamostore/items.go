@@ -35,6 +35,7 @@ func sessionKey(id string) key             { return itemKey("SESSION#"+id, "SESS
 func sessionLinkKey(userID, id string) key { return itemKey("USER#"+userID, "SESSION#"+id) }
 func tokenKey(hash string) key             { return itemKey("TOKEN#"+hash, "TOKEN") }
 func secretKey(name string) key            { return itemKey("SECRET#"+name, "SECRET") }
+func attemptsKey(k string) key             { return itemKey("ATTEMPTS#"+k, "ATTEMPTS") }
 func tokenLinkKey(userID string, kind domain.TokenKind, hash string) key {
 	return itemKey("USER#"+userID, tokenLinkPrefix(kind)+hash)
 }
@@ -61,23 +62,25 @@ func ttlOf(t time.Time) int64 {
 
 // userItem is a user as stored.
 type userItem struct {
-	PK                string     `dynamodbav:"PK"`
-	SK                string     `dynamodbav:"SK"`
-	GSI1PK            string     `dynamodbav:"GSI1PK"`
-	GSI1SK            string     `dynamodbav:"GSI1SK"`
-	ID                string     `dynamodbav:"id"`
-	Email             string     `dynamodbav:"email"`
-	Username          string     `dynamodbav:"username"`
-	Name              string     `dynamodbav:"name"`
-	Mobile            string     `dynamodbav:"mobile"`
-	Role              string     `dynamodbav:"role"`
-	Status            string     `dynamodbav:"status"`
-	PasswordHash      string     `dynamodbav:"password_hash"`
-	CreatedAt         time.Time  `dynamodbav:"created_at"`
-	UpdatedAt         time.Time  `dynamodbav:"updated_at"`
-	ActivatedAt       *time.Time `dynamodbav:"activated_at,omitempty"`
-	FailedLogins      int        `dynamodbav:"failed_logins"`
-	LastFailedLoginAt *time.Time `dynamodbav:"last_failed_login_at,omitempty"`
+	PK           string     `dynamodbav:"PK"`
+	SK           string     `dynamodbav:"SK"`
+	GSI1PK       string     `dynamodbav:"GSI1PK"`
+	GSI1SK       string     `dynamodbav:"GSI1SK"`
+	ID           string     `dynamodbav:"id"`
+	Email        string     `dynamodbav:"email"`
+	Username     string     `dynamodbav:"username"`
+	Name         string     `dynamodbav:"name"`
+	Mobile       string     `dynamodbav:"mobile"`
+	Role         string     `dynamodbav:"role"`
+	Status       string     `dynamodbav:"status"`
+	PasswordHash string     `dynamodbav:"password_hash"`
+	CreatedAt    time.Time  `dynamodbav:"created_at"`
+	UpdatedAt    time.Time  `dynamodbav:"updated_at"`
+	ActivatedAt  *time.Time `dynamodbav:"activated_at,omitempty"`
+	// Version counts the writes to the profile (UserStore.Update, activation); a
+	// profile write is conditioned on the version it read, so it can never undo a
+	// write that came between. Items written before it existed have none (0).
+	Version int64 `dynamodbav:"version,omitempty"`
 }
 
 func newUserItem(u *domain.User) userItem {
@@ -87,8 +90,7 @@ func newUserItem(u *domain.User) userItem {
 		ID: u.ID, Email: u.Email, Username: u.Username, Name: u.Name, Mobile: u.Mobile,
 		Role: string(u.Role), Status: string(u.Status), PasswordHash: u.PasswordHash,
 		CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(),
-		ActivatedAt: utcPtr(u.ActivatedAt), FailedLogins: u.FailedLogins,
-		LastFailedLoginAt: utcPtr(u.LastFailedLoginAt),
+		ActivatedAt: utcPtr(u.ActivatedAt),
 	}
 }
 
@@ -97,7 +99,6 @@ func (it userItem) user() *domain.User {
 		ID: it.ID, Email: it.Email, Username: it.Username, Name: it.Name, Mobile: it.Mobile,
 		Role: domain.Role(it.Role), Status: domain.Status(it.Status), PasswordHash: it.PasswordHash,
 		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, ActivatedAt: it.ActivatedAt,
-		FailedLogins: it.FailedLogins, LastFailedLoginAt: it.LastFailedLoginAt,
 	}
 }
 

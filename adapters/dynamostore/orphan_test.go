@@ -113,10 +113,11 @@ func TestNoOrphanGuardBlocksEmail(t *testing.T) {
 		if err := users.Create(ctx, u); err != nil {
 			t.Fatalf("Create() error = %v", err)
 		}
-		moved := *u
-		moved.Email, moved.Username = "move-to@example.com", "moved"
 		fault.arm(0)
-		err := users.Update(ctx, &moved)
+		_, err := users.Update(ctx, u.ID, func(cur *domain.User) error {
+			cur.Email, cur.Username = "move-to@example.com", "moved"
+			return nil
+		})
 		fault.disarm()
 		if !errors.Is(err, errInjected) {
 			t.Fatalf("Update() with failing write error = %v, want the injected failure", err)

@@ -11,9 +11,6 @@ import (
 	"github.com/authd/authd/ports"
 )
 
-// errMissingCounter means DynamoDB answered an update without the counter it set.
-var errMissingCounter = errors.New("update returned no failed_logins attribute")
-
 // SecretStore implements ports.SecretStore on the table.
 type SecretStore struct{ s *Store }
 

@@ -190,6 +190,9 @@ func (s *Store) Users() ports.UserStore { return &UserStore{s: s} }
 // Credentials returns the credential store.
 func (s *Store) Credentials() ports.CredentialStore { return &CredentialStore{s: s} }
 
+// Throttle returns the failed-login counter.
+func (s *Store) Throttle() ports.LoginThrottle { return &LoginThrottle{s: s} }
+
 // Sessions returns the session store.
 func (s *Store) Sessions() ports.SessionStore { return &SessionStore{s: s} }
 

@@ -74,11 +74,11 @@ func (ts *TokenStore) ConsumeActivation(ctx context.Context, hash string, now ti
 		values := map[string]types.AttributeValue{":cur": str(u.Status)}
 		var userOp types.TransactWriteItem
 		if domain.Status(u.Status) == domain.StatusPending {
-			names["#activated"], names["#updated"] = "activated_at", "updated_at"
-			values[":active"], values[":now"] = str(string(domain.StatusActive)), timeValue(now)
+			names["#activated"], names["#updated"], names["#version"] = "activated_at", "updated_at", "version"
+			values[":active"], values[":now"], values[":one"] = str(string(domain.StatusActive)), timeValue(now), num(1)
 			userOp.Update = &types.Update{
 				TableName: aws.String(s.table), Key: userKey(u.ID),
-				UpdateExpression:          aws.String("SET #status = :active, #activated = :now, #updated = :now"),
+				UpdateExpression:          aws.String("SET #status = :active, #activated = :now, #updated = :now ADD #version :one"),
 				ConditionExpression:       aws.String("#status = :cur"),
 				ExpressionAttributeNames:  names,
 				ExpressionAttributeValues: values,
@@ -111,8 +111,8 @@ func (ts *TokenStore) ConsumeActivation(ctx context.Context, hash string, now ti
 	return nil, retryExhausted("consume activation")
 }
 
-// ConsumeReset deletes the token, sets the password hash, clears failed logins and
-// revokes every session of the user, in one transaction (see atomicWithRevocations
+// ConsumeReset deletes the token, sets the password hash and revokes every session
+// of the user, in one transaction (see atomicWithRevocations
 // for users with more sessions than a transaction holds).
 func (ts *TokenStore) ConsumeReset(ctx context.Context, hash, newPasswordHash string, now time.Time) (*domain.User, error) {
 	s := ts.s
@@ -123,12 +123,12 @@ func (ts *TokenStore) ConsumeReset(ctx context.Context, hash, newPasswordHash st
 	base := append(ts.consumeItems(tok), types.TransactWriteItem{Update: &types.Update{
 		TableName:           aws.String(s.table),
 		Key:                 userKey(u.ID),
-		UpdateExpression:    aws.String("SET #hash = :hash, #failed = :zero, #updated = :now REMOVE #last"),
+		UpdateExpression:    aws.String("SET #hash = :hash, #updated = :now"),
 		ConditionExpression: aws.String("attribute_exists(#pk)"),
 		ExpressionAttributeNames: map[string]string{"#pk": attrPK, "#hash": "password_hash",
-			"#failed": "failed_logins", "#updated": "updated_at", "#last": "last_failed_login_at"},
+			"#updated": "updated_at"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":hash": str(newPasswordHash), ":zero": num(0), ":now": timeValue(now),
+			":hash": str(newPasswordHash), ":now": timeValue(now),
 		},
 	}})
 	reasons, err := s.atomicWithRevocations(ctx, "consume reset", base, u.ID, "", now)
@@ -139,7 +139,7 @@ func (ts *TokenStore) ConsumeReset(ctx context.Context, hash, newPasswordHash st
 		return nil, tokenInvalid() // consumed concurrently, or the user was deleted
 	}
 	at := now.UTC()
-	u.PasswordHash, u.FailedLogins, u.LastFailedLoginAt, u.UpdatedAt = newPasswordHash, 0, nil, at
+	u.PasswordHash, u.UpdatedAt = newPasswordHash, at
 	return u.user(), nil
 }
 

@@ -127,20 +127,26 @@ func (us *UserStore) byGuard(ctx context.Context, g guard) (*domain.User, error)
 	return it.user(), nil
 }
 
-// Update writes the profile fields. A changed e-mail or username moves its guard in
-// the same transaction, conditioned on the user still having the values read, so
-// guards and user can never disagree.
-func (us *UserStore) Update(ctx context.Context, u *domain.User) error {
+// Update reads the user, applies change and writes the profile fields, conditioned
+// on the version read; a changed e-mail or username moves its guard in the same
+// transaction. A write that came between makes the condition fail, and the whole
+// step — read, change, write — runs again on the new state, so nothing is undone.
+func (us *UserStore) Update(ctx context.Context, id string, change func(*domain.User) error) (*domain.User, error) {
 	s := us.s
 	var stale [2]string
 	for range writeAttempts {
-		cur, err := s.getUser(ctx, "update user", u.ID)
+		cur, err := s.getUser(ctx, "update user", id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if cur == nil {
-			return userNotFound()
+			return nil, userNotFound()
 		}
+		u := cur.user()
+		if err := change(u); err != nil {
+			return nil, err
+		}
+		u.ID = id
 		items := []types.TransactWriteItem{us.profileUpdate(u, cur)}
 		var guards []guard
 		var staleOf []string
@@ -163,17 +169,17 @@ func (us *UserStore) Update(ctx context.Context, u *domain.User) error {
 		}
 		err = s.transact(ctx, items)
 		if err == nil {
-			return nil
+			return u, nil
 		}
 		reasons := cancelled(err)
 		if reasons == nil || conflictOnly(reasons) {
-			return translate("update user", err)
+			return nil, translate("update user", err)
 		}
 		if failedAt(reasons, 0) {
 			continue // changed or deleted meanwhile: read again
 		}
 		if err := us.resolveGuards(ctx, guards, reasons, 1, staleOf); err != nil {
-			return err
+			return nil, err
 		}
 		for i, g := range guards {
 			if g.taken == domain.CodeEmailTaken {
@@ -183,34 +189,39 @@ func (us *UserStore) Update(ctx context.Context, u *domain.User) error {
 			}
 		}
 	}
-	return retryExhausted("update user")
+	return nil, retryExhausted("update user")
 }
 
-// profileUpdate sets the profile fields of u, conditioned on the user still having
-// the e-mail and username of cur.
+// profileUpdate sets the profile fields of u and the next version, conditioned on
+// the user still being at cur's version.
 func (us *UserStore) profileUpdate(u *domain.User, cur *userItem) types.TransactWriteItem {
 	set := "SET #email = :email, #username = :username, #name = :name, #mobile = :mobile, " +
-		"#role = :role, #status = :status, #updated = :updated"
+		"#role = :role, #status = :status, #updated = :updated, #version = :next"
 	values := map[string]types.AttributeValue{
 		":email": str(u.Email), ":username": str(u.Username), ":name": str(u.Name),
 		":mobile": str(u.Mobile), ":role": str(string(u.Role)), ":status": str(string(u.Status)),
-		":updated": timeValue(u.UpdatedAt), ":curEmail": str(cur.Email), ":curUsername": str(cur.Username),
+		":updated": timeValue(u.UpdatedAt), ":next": num(cur.Version + 1),
 	}
 	names := map[string]string{
 		"#pk": attrPK, "#email": "email", "#username": "username", "#name": "name",
 		"#mobile": "mobile", "#role": "role", "#status": "status", "#updated": "updated_at",
-		"#activated": "activated_at",
+		"#activated": "activated_at", "#version": "version",
 	}
 	expr := set + " REMOVE #activated"
 	if u.ActivatedAt != nil {
 		expr = set + ", #activated = :activated"
 		values[":activated"] = timeValue(*u.ActivatedAt)
 	}
+	cond := "attribute_exists(#pk) AND attribute_not_exists(#version)"
+	if cur.Version != 0 {
+		cond = "attribute_exists(#pk) AND #version = :cur"
+		values[":cur"] = num(cur.Version)
+	}
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName:                 aws.String(us.s.table),
 		Key:                       userKey(u.ID),
 		UpdateExpression:          aws.String(expr),
-		ConditionExpression:       aws.String("attribute_exists(#pk) AND #email = :curEmail AND #username = :curUsername"),
+		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: values,
 	}}

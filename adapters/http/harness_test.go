@@ -192,7 +192,7 @@ func newEnvWith(t *testing.T, backend string, s envSetup) *env {
 	}
 	mail := newMailbox()
 	core := app.New(app.Deps{
-		Users: b.Users(), Credentials: b.Credentials(), Sessions: b.Sessions(), Tokens: b.Tokens(),
+		Users: b.Users(), Credentials: b.Credentials(), Throttle: b.Throttle(), Sessions: b.Sessions(), Tokens: b.Tokens(),
 		Hasher:        argon2.New(params, 0),
 		AccessTokens:  issuer,
 		RefreshTokens: codec,

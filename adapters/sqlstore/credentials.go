@@ -11,8 +11,7 @@ import (
 
 var _ ports.CredentialStore = (*CredentialStore)(nil)
 
-// CredentialStore changes password hashes and counts failed logins in the users
-// table, so every instance on the database sees the same count.
+// CredentialStore changes password hashes in the users table.
 type CredentialStore struct{ s *Store }
 
 // SetPasswordHash replaces the user's password hash. Returns not_found.
@@ -43,39 +42,6 @@ func (cs *CredentialStore) ChangePassword(ctx context.Context, userID, hash, kee
 		_, err = revokeSessions(ctx, tx, userID, keepSessionID, at)
 		return err
 	})
-}
-
-// RecordLoginFailure adds one to the user's consecutive failures and returns the new
-// count. The increment happens in the database (failed_logins + 1), so concurrent
-// failures on several instances are all counted. Returns not_found.
-func (cs *CredentialStore) RecordLoginFailure(ctx context.Context, userID string, at time.Time) (int, error) {
-	var count int64
-	err := cs.s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		res, err := tx.NewUpdate().Model((*userRow)(nil)).
-			Set("failed_logins = failed_logins + 1").Set("last_failed_login_at = ?", ts(at)).
-			Where("id = ?", userID).Exec(ctx)
-		if err != nil {
-			return err
-		}
-		if err := mustHaveMatched(res); err != nil {
-			return err
-		}
-		return tx.NewSelect().Model((*userRow)(nil)).Column("failed_logins").
-			Where("id = ?", userID).Scan(ctx, &count)
-	})
-	return int(count), err
-}
-
-// ResetLoginFailures sets the count back to zero and forgets the time of the last
-// failure. Returns not_found.
-func (cs *CredentialStore) ResetLoginFailures(ctx context.Context, userID string) error {
-	res, err := cs.s.exec(ctx, cs.s.db.NewUpdate().Model((*userRow)(nil)).
-		Set("failed_logins = 0").Set("last_failed_login_at = NULL").
-		Where("id = ?", userID))
-	if err != nil {
-		return translate(err)
-	}
-	return mustHaveMatched(res)
 }
 
 // revokeSessions stamps every unrevoked session of the user except exceptID as

@@ -12,23 +12,24 @@ import (
 // the domain types, so that bun tags and SQL NULL conventions stay in the adapter.
 
 // userRow is one row of users. Username is stored as NULL when empty, so the unique
-// index admits any number of users without one.
+// index admits any number of users without one. The table's failed_logins and
+// last_failed_login_at columns are no longer used (failed logins are counted per
+// identifier in login_attempts); they stay, with their defaults, so that instances
+// of the previous release keep working during a rolling upgrade.
 type userRow struct {
 	bun.BaseModel `bun:"table:users"`
 
-	ID                string     `bun:"id,pk"`
-	Email             string     `bun:"email"`
-	Username          string     `bun:"username,nullzero"`
-	Name              string     `bun:"name"`
-	Mobile            string     `bun:"mobile"`
-	Role              string     `bun:"role"`
-	Status            string     `bun:"status"`
-	PasswordHash      string     `bun:"password_hash"`
-	CreatedAt         time.Time  `bun:"created_at"`
-	UpdatedAt         time.Time  `bun:"updated_at"`
-	ActivatedAt       *time.Time `bun:"activated_at"`
-	FailedLogins      int64      `bun:"failed_logins"`
-	LastFailedLoginAt *time.Time `bun:"last_failed_login_at"`
+	ID           string     `bun:"id,pk"`
+	Email        string     `bun:"email"`
+	Username     string     `bun:"username,nullzero"`
+	Name         string     `bun:"name"`
+	Mobile       string     `bun:"mobile"`
+	Role         string     `bun:"role"`
+	Status       string     `bun:"status"`
+	PasswordHash string     `bun:"password_hash"`
+	CreatedAt    time.Time  `bun:"created_at"`
+	UpdatedAt    time.Time  `bun:"updated_at"`
+	ActivatedAt  *time.Time `bun:"activated_at"`
 }
 
 // sessionRow is one row of sessions.
@@ -55,6 +56,17 @@ type tokenRow struct {
 	UserID    string    `bun:"user_id"`
 	CreatedAt time.Time `bun:"created_at"`
 	ExpiresAt time.Time `bun:"expires_at"`
+}
+
+// attemptsRow is one row of login_attempts: the password attempts counted on one
+// login identifier (KeyHash, opaque), see ports.LoginThrottle.
+type attemptsRow struct {
+	bun.BaseModel `bun:"table:login_attempts"`
+
+	KeyHash   string     `bun:"key_hash,pk"`
+	Attempts  int64      `bun:"attempts"`
+	NextAt    *time.Time `bun:"next_at"`
+	ExpiresAt time.Time  `bun:"expires_at"`
 }
 
 // secretRow is one row of secrets.
@@ -93,7 +105,6 @@ func newUserRow(u *domain.User) *userRow {
 		ID: u.ID, Email: u.Email, Username: u.Username, Name: u.Name, Mobile: u.Mobile,
 		Role: string(u.Role), Status: string(u.Status), PasswordHash: u.PasswordHash,
 		CreatedAt: ts(u.CreatedAt), UpdatedAt: ts(u.UpdatedAt), ActivatedAt: tsPtr(u.ActivatedAt),
-		FailedLogins: int64(u.FailedLogins), LastFailedLoginAt: tsPtr(u.LastFailedLoginAt),
 	}
 }
 
@@ -102,7 +113,6 @@ func (r *userRow) domain() *domain.User {
 		ID: r.ID, Email: r.Email, Username: r.Username, Name: r.Name, Mobile: r.Mobile,
 		Role: domain.Role(r.Role), Status: domain.Status(r.Status), PasswordHash: r.PasswordHash,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ActivatedAt: utcPtr(r.ActivatedAt),
-		FailedLogins: int(r.FailedLogins), LastFailedLoginAt: utcPtr(r.LastFailedLoginAt),
 	}
 }
 

@@ -71,7 +71,10 @@ func writeEverything(ctx context.Context, s *sqlstore.Store, u *domain.User) err
 	if err := s.Sessions().Rotate(ctx, sess.ID, 0, now); err != nil {
 		return err
 	}
-	if _, err := s.Credentials().RecordLoginFailure(ctx, u.ID, now); err != nil {
+	if _, err := s.Throttle().Reserve(ctx, u.ID, now, domain.Backoff{Threshold: 5, Base: time.Second, Max: time.Minute, Forget: time.Hour}); err != nil {
+		return err
+	}
+	if _, err := s.Users().Update(ctx, u.ID, func(u *domain.User) error { u.Name = "written"; return nil }); err != nil {
 		return err
 	}
 	sum := sha256.Sum256([]byte(u.ID))

@@ -90,6 +90,7 @@ type Store struct {
 
 	users       *UserStore
 	credentials *CredentialStore
+	throttle    *LoginThrottle
 	sessions    *SessionStore
 	tokens      *TokenStore
 	secrets     *SecretStore
@@ -113,6 +114,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	s := &Store{db: db, target: t}
 	s.users = &UserStore{s: s}
 	s.credentials = &CredentialStore{s: s}
+	s.throttle = &LoginThrottle{s: s}
 	s.sessions = &SessionStore{s: s}
 	s.tokens = &TokenStore{s: s}
 	s.secrets = &SecretStore{s: s}
@@ -153,6 +155,9 @@ func (s *Store) Users() ports.UserStore { return s.users }
 
 // Credentials returns the credential store.
 func (s *Store) Credentials() ports.CredentialStore { return s.credentials }
+
+// Throttle returns the failed-login counter.
+func (s *Store) Throttle() ports.LoginThrottle { return s.throttle }
 
 // Sessions returns the session store.
 func (s *Store) Sessions() ports.SessionStore { return s.sessions }

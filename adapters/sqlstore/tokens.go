@@ -57,13 +57,12 @@ func (tk *TokenStore) ConsumeActivation(ctx context.Context, hash string, now ti
 }
 
 // ConsumeReset deletes the reset token and, in the same transaction, sets the new
-// password hash, clears the failed logins and revokes every session of the user.
+// password hash and revokes every session of the user.
 // Returns the user afterwards, token_invalid or token_expired.
 func (tk *TokenStore) ConsumeReset(ctx context.Context, hash, newPasswordHash string, now time.Time) (*domain.User, error) {
 	return tk.consume(ctx, hash, domain.TokenPasswordReset, now, func(ctx context.Context, tx bun.Tx, userID string) error {
 		if _, err := tx.NewUpdate().Model((*userRow)(nil)).
 			Set("password_hash = ?", newPasswordHash).
-			Set("failed_logins = 0").Set("last_failed_login_at = NULL").
 			Set("updated_at = ?", ts(now)).
 			Where("id = ?", userID).Exec(ctx); err != nil {
 			return err

@@ -50,16 +50,39 @@ func userWhere(ctx context.Context, db bun.IDB, cond string, arg any) (*domain.U
 	return r.domain(), nil
 }
 
-// Update writes u's profile fields; password hash and login-failure counters are
-// left alone. Returns not_found, email_taken or username_taken.
-func (us *UserStore) Update(ctx context.Context, u *domain.User) error {
-	res, err := us.s.exec(ctx, us.s.db.NewUpdate().Model(newUserRow(u)).
-		Column("email", "username", "name", "mobile", "role", "status", "activated_at", "updated_at").
-		WherePK())
+// Update reads the user with a row lock (SELECT … FOR UPDATE on PostgreSQL and
+// MySQL; SQLite's write transaction holds the whole database), applies change and
+// writes the profile columns back, all in one transaction: no other write to the
+// account can fall between the read change sees and the write. Returns the user as
+// written; not_found, email_taken, username_taken, or change's own error.
+func (us *UserStore) Update(ctx context.Context, id string, change func(*domain.User) error) (*domain.User, error) {
+	var out *domain.User
+	err := us.s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var r userRow
+		q := tx.NewSelect().Model(&r).Where("id = ?", id).Limit(1)
+		if us.s.target.dialect != dialectSQLite {
+			q = q.For("UPDATE")
+		}
+		if err := q.Scan(ctx); err != nil {
+			return err
+		}
+		u := r.domain()
+		if err := change(u); err != nil {
+			return err
+		}
+		u.ID = id
+		if _, err := tx.NewUpdate().Model(newUserRow(u)).
+			Column("email", "username", "name", "mobile", "role", "status", "activated_at", "updated_at").
+			WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		out = u
+		return nil
+	})
 	if err != nil {
-		return translate(err)
+		return nil, err
 	}
-	return mustHaveMatched(res)
+	return out, nil
 }
 
 // Delete removes the user, its sessions and its one-time tokens in one transaction

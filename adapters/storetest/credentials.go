@@ -53,35 +53,4 @@ func testCredentials(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.B
 		wantCode(t, "ChangePassword(unknown)",
 			b.Credentials().ChangePassword(ctx, newID(t), "x", "", at), domain.CodeNotFound)
 	})
-
-	t.Run("LoginFailures", func(t *testing.T) {
-		t.Parallel()
-		u := createUser(t, b)
-		for i := 1; i <= 3; i++ {
-			at := base.Add(time.Duration(i) * time.Minute)
-			n, err := b.Credentials().RecordLoginFailure(ctx, u.ID, at)
-			noErr(t, "RecordLoginFailure", err)
-			if n != i {
-				t.Fatalf("RecordLoginFailure #%d returned %d, want %d", i, n, i)
-			}
-			got := getUser(t, b, u.ID)
-			if got.FailedLogins != i {
-				t.Errorf("FailedLogins after #%d = %d, want %d", i, got.FailedLogins, i)
-			}
-			sameTimePtr(t, "LastFailedLoginAt", got.LastFailedLoginAt, &at)
-		}
-		noErr(t, "ResetLoginFailures", b.Credentials().ResetLoginFailures(ctx, u.ID))
-		if got := getUser(t, b, u.ID).FailedLogins; got != 0 {
-			t.Errorf("FailedLogins after reset = %d, want 0", got)
-		}
-		n, err := b.Credentials().RecordLoginFailure(ctx, u.ID, base)
-		noErr(t, "RecordLoginFailure after reset", err)
-		if n != 1 {
-			t.Errorf("RecordLoginFailure after reset returned %d, want 1", n)
-		}
-
-		_, err = b.Credentials().RecordLoginFailure(ctx, newID(t), base)
-		wantCode(t, "RecordLoginFailure(unknown)", err, domain.CodeNotFound)
-		wantCode(t, "ResetLoginFailures(unknown)", b.Credentials().ResetLoginFailures(ctx, newID(t)), domain.CodeNotFound)
-	})
 }

@@ -28,10 +28,12 @@ func Run(t *testing.T, open func(t *testing.T) ports.Backend) {
 	}{
 		{"Users", testUsers},
 		{"Credentials", testCredentials},
+		{"Throttle", testThrottle},
 		{"Sessions", testSessions},
 		{"Tokens", testTokens},
 		{"Secrets", testSecrets},
 		{"Races", testRaces},
+		{"UpdateRaces", testUpdateRaces},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) { s.run(t, b, open) })
@@ -160,13 +162,22 @@ func sameUser(t testing.TB, got, want *domain.User) {
 	t.Helper()
 	if got.ID != want.ID || got.Email != want.Email || got.Username != want.Username ||
 		got.Name != want.Name || got.Mobile != want.Mobile || got.Role != want.Role ||
-		got.Status != want.Status || got.PasswordHash != want.PasswordHash || got.FailedLogins != want.FailedLogins {
+		got.Status != want.Status || got.PasswordHash != want.PasswordHash {
 		t.Errorf("user = %+v, want %+v", *got, *want)
 	}
 	sameTime(t, "CreatedAt", got.CreatedAt, want.CreatedAt)
 	sameTime(t, "UpdatedAt", got.UpdatedAt, want.UpdatedAt)
 	sameTimePtr(t, "ActivatedAt", got.ActivatedAt, want.ActivatedAt)
-	sameTimePtr(t, "LastFailedLoginAt", got.LastFailedLoginAt, want.LastFailedLoginAt)
+}
+
+// setProfile is an Update change that writes want's profile fields over the
+// stored account, as a client replacing the whole profile would.
+func setProfile(want *domain.User) func(*domain.User) error {
+	return func(u *domain.User) error {
+		u.Email, u.Username, u.Name, u.Mobile = want.Email, want.Username, want.Name, want.Mobile
+		u.Role, u.Status, u.ActivatedAt, u.UpdatedAt = want.Role, want.Status, want.ActivatedAt, want.UpdatedAt
+		return nil
+	}
 }
 
 // getUser loads a user by id or fails t.

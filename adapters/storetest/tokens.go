@@ -117,21 +117,17 @@ func testTokens(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.Backen
 		other := createUser(t, b)
 		s1, s2 := createSession(t, b, u.ID), createSession(t, b, u.ID)
 		foreign := createSession(t, b, other.ID)
-		for range 3 {
-			_, err := b.Credentials().RecordLoginFailure(ctx, u.ID, base)
-			noErr(t, "RecordLoginFailure", err)
-		}
 		hash := createToken(t, b, domain.TokenPasswordReset, u.ID, later)
 		now := base.Add(time.Minute)
 
 		got, err := b.Tokens().ConsumeReset(ctx, hash, "reset-hash", now)
 		noErr(t, "ConsumeReset", err)
-		if got.ID != u.ID || got.PasswordHash != "reset-hash" || got.FailedLogins != 0 {
-			t.Errorf("returned user %s hash %q failures %d, want %s %q 0", got.ID, got.PasswordHash, got.FailedLogins, u.ID, "reset-hash")
+		if got.ID != u.ID || got.PasswordHash != "reset-hash" || got.Email != u.Email {
+			t.Errorf("returned user %s %s hash %q, want %s %s %q", got.ID, got.Email, got.PasswordHash, u.ID, u.Email, "reset-hash")
 		}
 		stored := getUser(t, b, u.ID)
-		if stored.PasswordHash != "reset-hash" || stored.FailedLogins != 0 || stored.Status != domain.StatusActive {
-			t.Errorf("stored hash %q failures %d status %q, want %q 0 active", stored.PasswordHash, stored.FailedLogins, stored.Status, "reset-hash")
+		if stored.PasswordHash != "reset-hash" || stored.Status != domain.StatusActive {
+			t.Errorf("stored hash %q status %q, want %q active", stored.PasswordHash, stored.Status, "reset-hash")
 		}
 		sameTimePtr(t, "session 1 RevokedAt", getSession(t, b, s1.ID).RevokedAt, &now)
 		sameTimePtr(t, "session 2 RevokedAt", getSession(t, b, s2.ID).RevokedAt, &now)

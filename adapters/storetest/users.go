@@ -42,7 +42,8 @@ func testUsers(t *testing.T, b ports.Backend, open func(t *testing.T) ports.Back
 		wantCode(t, "ByUsername(unknown)", err, domain.CodeNotFound)
 		_, err = b.Users().ByUsername(ctx, "")
 		wantCode(t, "ByUsername(empty)", err, domain.CodeNotFound)
-		wantCode(t, "Update(unknown)", b.Users().Update(ctx, ghost), domain.CodeNotFound)
+		_, err = b.Users().Update(ctx, ghost.ID, setProfile(ghost))
+		wantCode(t, "Update(unknown)", err, domain.CodeNotFound)
 		wantCode(t, "Delete(unknown)", b.Users().Delete(ctx, ghost.ID), domain.CodeNotFound)
 	})
 
@@ -68,25 +69,54 @@ func testUsers(t *testing.T, b ports.Backend, open func(t *testing.T) ports.Back
 		t.Parallel()
 		u := createUser(t, b)
 		noErr(t, "SetPasswordHash", b.Credentials().SetPasswordHash(ctx, u.ID, "new-hash", base))
-		_, err := b.Credentials().RecordLoginFailure(ctx, u.ID, base)
-		noErr(t, "RecordLoginFailure", err)
 
-		// u still carries the old hash and no failures: Update must not write them.
-		u.Email = "changed-" + u.Email
-		u.Username = "carol-" + u.ID[len(u.ID)-8:]
-		u.Name, u.Mobile = "Carol", "+1 555 0100"
-		u.Role, u.Status = domain.RoleAdmin, domain.StatusDisabled
-		u.ActivatedAt = ptr(base.Add(time.Minute))
-		u.UpdatedAt = base.Add(time.Hour)
-		noErr(t, "Update", b.Users().Update(ctx, u))
-
-		got := getUser(t, b, u.ID)
+		// change sees the stored account (with the new hash); what it does to the
+		// hash is not written: Update writes profile fields only.
 		want := *u
-		want.PasswordHash, want.FailedLogins, want.LastFailedLoginAt = "new-hash", 1, ptr(base)
-		sameUser(t, got, &want)
+		want.Email = "changed-" + u.Email
+		want.Username = "carol-" + u.ID[len(u.ID)-8:]
+		want.Name, want.Mobile = "Carol", "+1 555 0100"
+		want.Role, want.Status = domain.RoleAdmin, domain.StatusDisabled
+		want.ActivatedAt = ptr(base.Add(time.Minute))
+		want.UpdatedAt = base.Add(time.Hour)
+		var seenHash string
+		got, err := b.Users().Update(ctx, u.ID, func(cur *domain.User) error {
+			seenHash = cur.PasswordHash
+			if err := setProfile(&want)(cur); err != nil {
+				return err
+			}
+			cur.PasswordHash = "must-not-be-written"
+			return nil
+		})
+		noErr(t, "Update", err)
+		if seenHash != "new-hash" {
+			t.Errorf("change saw PasswordHash %q, want the stored %q", seenHash, "new-hash")
+		}
+		want.PasswordHash = "new-hash"
+		stored := getUser(t, b, u.ID)
+		sameUser(t, stored, &want)
+		if got.ID != u.ID || got.Email != want.Email || got.Status != want.Status {
+			t.Errorf("Update returned %s %s %s, want %s %s %s", got.ID, got.Email, got.Status, u.ID, want.Email, want.Status)
+		}
 
 		// Updating with unchanged values still finds the user.
-		noErr(t, "Update(unchanged)", b.Users().Update(ctx, got))
+		_, err = b.Users().Update(ctx, u.ID, func(*domain.User) error { return nil })
+		noErr(t, "Update(unchanged)", err)
+		sameUser(t, getUser(t, b, u.ID), &want)
+	})
+
+	t.Run("UpdateAbortedByChange", func(t *testing.T) {
+		t.Parallel()
+		u := createUser(t, b)
+		refusal := domain.Errorf(domain.CodeForbidden, "no")
+		_, err := b.Users().Update(ctx, u.ID, func(cur *domain.User) error {
+			cur.Name, cur.Status = "Never written", domain.StatusDisabled
+			return refusal
+		})
+		if err != refusal {
+			t.Fatalf("Update with a refusing change = %v, want that change's error as it is", err)
+		}
+		sameUser(t, getUser(t, b, u.ID), u)
 	})
 
 	t.Run("UpdateToTakenEmailOrUsername", func(t *testing.T) {
@@ -96,17 +126,21 @@ func testUsers(t *testing.T, b ports.Backend, open func(t *testing.T) ports.Back
 
 		byEmail := *u
 		byEmail.Email = other.Email
-		wantCode(t, "Update(taken email)", b.Users().Update(ctx, &byEmail), domain.CodeEmailTaken)
+		_, err := b.Users().Update(ctx, u.ID, setProfile(&byEmail))
+		wantCode(t, "Update(taken email)", err, domain.CodeEmailTaken)
 		byName := *u
 		byName.Username = other.Username
-		wantCode(t, "Update(taken username)", b.Users().Update(ctx, &byName), domain.CodeUsernameTaken)
+		_, err = b.Users().Update(ctx, u.ID, setProfile(&byName))
+		wantCode(t, "Update(taken username)", err, domain.CodeUsernameTaken)
 		sameUser(t, getUser(t, b, u.ID), u)
 
 		// Clearing a username frees it.
 		released := *other
 		released.Username = ""
-		noErr(t, "Update(clear username)", b.Users().Update(ctx, &released))
-		noErr(t, "Update(take freed username)", b.Users().Update(ctx, &byName))
+		_, err = b.Users().Update(ctx, other.ID, setProfile(&released))
+		noErr(t, "Update(clear username)", err)
+		_, err = b.Users().Update(ctx, u.ID, setProfile(&byName))
+		noErr(t, "Update(take freed username)", err)
 	})
 
 	t.Run("DeleteFreesIdentityAndRemovesSessionsAndTokens", func(t *testing.T) {

@@ -75,6 +75,9 @@ type Config struct {
 	LockoutThreshold int           `env:"LOCKOUT_THRESHOLD" envDefault:"5"`
 	LockoutBase      time.Duration `env:"LOCKOUT_BASE" envDefault:"1s"`
 	LockoutMax       time.Duration `env:"LOCKOUT_MAX" envDefault:"15m"`
+	// LockoutForget is how long after the latest attempt an identifier's count is
+	// forgotten.
+	LockoutForget time.Duration `env:"LOCKOUT_FORGET" envDefault:"24h"`
 
 	// Per-client-IP request limits per RateLimitWindow in each instance; 0 turns a
 	// limit off.
@@ -192,6 +195,7 @@ func (c Config) AppConfig() app.Config {
 	a.LockoutThreshold = c.LockoutThreshold
 	a.LockoutBase = c.LockoutBase
 	a.LockoutMax = c.LockoutMax
+	a.LockoutForget = c.LockoutForget
 	return a
 }
 

@@ -85,6 +85,9 @@ func (c *Config) validate(failed map[string]bool) []error {
 		check("AUTH_LOCKOUT_THRESHOLD", errors.New("must be at least 1"))
 	}
 	positive("AUTH_LOCKOUT_BASE", c.LockoutBase)
+	if c.LockoutForget < c.LockoutMax {
+		check("AUTH_LOCKOUT_FORGET", fmt.Errorf("must be at least AUTH_LOCKOUT_MAX (%v)", c.LockoutMax))
+	}
 	if c.LockoutMax < c.LockoutBase {
 		check("AUTH_LOCKOUT_MAX", fmt.Errorf("must be at least AUTH_LOCKOUT_BASE (%v)", c.LockoutBase))
 	}

@@ -88,6 +88,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Main, err er
 	m.App = app.New(app.Deps{
 		Users:         backend.Users(),
 		Credentials:   backend.Credentials(),
+		Throttle:      backend.Throttle(),
 		Sessions:      backend.Sessions(),
 		Tokens:        backend.Tokens(),
 		Hasher:        hasher,
