@@ -62,7 +62,14 @@ type fixture struct {
 
 func newFixture(t *testing.T, adjust func(*app.Config)) *fixture {
 	t.Helper()
-	b := backendtest.Open(t, "sqlite")
+	return newFixtureOn(t, "sqlite", nil, adjust)
+}
+
+// newFixtureOn is newFixture over a fresh backend of the named kind; wrap, when not
+// nil, may replace ports in the Deps (a store that holds a call, say).
+func newFixtureOn(t *testing.T, backend string, wrap func(*app.Deps), adjust func(*app.Config)) *fixture {
+	t.Helper()
+	b := backendtest.Open(t, backend)
 	c := &clock{now: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)}
 	seed, err := jwt.GenerateEd25519Seed()
 	if err != nil {
@@ -85,7 +92,7 @@ func newFixture(t *testing.T, adjust func(*app.Config)) *fixture {
 		adjust(&cfg)
 	}
 	mail := &outbox{tokens: map[string]string{}}
-	a := app.New(app.Deps{
+	deps := app.Deps{
 		Users: b.Users(), Credentials: b.Credentials(), Throttle: b.Throttle(), Sessions: b.Sessions(), Tokens: b.Tokens(),
 		Hasher:        argon2.New(argon2.Params{Memory: 1024, Time: 1, Threads: 1}, 0),
 		AccessTokens:  jwt.NewIssuer(keys, jwt.Options{Issuer: "https://auth.test", Audience: "authd", Now: c.Now}),
@@ -93,8 +100,11 @@ func newFixture(t *testing.T, adjust func(*app.Config)) *fixture {
 		Notifier:      mail,
 		Clock:         c,
 		Random:        rand.Reader,
-	}, cfg)
-	return &fixture{app: a, clock: c, mail: mail}
+	}
+	if wrap != nil {
+		wrap(&deps)
+	}
+	return &fixture{app: app.New(deps, cfg), clock: c, mail: mail}
 }
 
 const password = "correct horse battery"

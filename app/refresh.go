@@ -9,7 +9,8 @@ import (
 // Refresh exchanges a refresh token for a new pair, rotating the session's counter
 // with one compare-and-swap (ARCHITECTURE.md §4):
 //   - the current token rotates: exactly one of N concurrent refreshes wins, and the
-//     losers — now one step behind — get the winner's new token;
+//     losers of that compare-and-swap get the winner's new token, whatever the grace
+//     and whatever the clock skew between instances;
 //   - a token one step behind within RefreshReuseGrace of the rotation is a client
 //     race and gets the current token again, nobody is signed out;
 //   - any other stale token is reuse: the session is revoked and the answer is
@@ -61,6 +62,13 @@ func (a *App) Refresh(ctx context.Context, token string) (*TokenPair, error) {
 		}
 		if err := a.checkSession(s); err != nil {
 			return nil, err
+		}
+		// This request presented the current token and lost the swap to one that
+		// rotated it a moment ago: a race between the client's own requests, not a
+		// replay. It gets the winner's pair whatever the grace, and however far the
+		// winner's clock (RotatedAt) is from this instance's.
+		if rt.Counter+1 == s.Counter {
+			return a.pair(ctx, u, s, false)
 		}
 	}
 
