@@ -3,6 +3,8 @@ package dynamostore
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -134,7 +136,12 @@ func (us *UserStore) byGuard(ctx context.Context, g guard) (*domain.User, error)
 func (us *UserStore) Update(ctx context.Context, id string, change func(*domain.User) error) (*domain.User, error) {
 	s := us.s
 	var stale [2]string
-	for range writeAttempts {
+	for attempt := range updateAttempts {
+		if attempt > 0 {
+			if err := pause(ctx, attempt); err != nil {
+				return nil, err
+			}
+		}
 		cur, err := s.getUser(ctx, "update user", id)
 		if err != nil {
 			return nil, err
@@ -189,7 +196,28 @@ func (us *UserStore) Update(ctx context.Context, id string, change func(*domain.
 			}
 		}
 	}
-	return nil, retryExhausted("update user")
+	return nil, &domain.Error{Code: domain.CodeUnavailable, RetryAfter: retryAfter,
+		Message: "The user store is busy; try again.",
+		Err:     fmt.Errorf("dynamostore: update user: lost %d races in a row", updateAttempts)}
+}
+
+// updateAttempts bounds Update's read-change-write rounds. Every lost round means
+// another write to the account went in, so N concurrent writers need at most N
+// rounds each; the bound is set well above any real concurrency on one account
+// (an admin and a few of the user's own tabs).
+const updateAttempts = 16
+
+// pause waits a short, growing, jittered time before round attempt of a
+// read-change-write loop, so that writers that lost a race to each other do not
+// collide again at once.
+func pause(ctx context.Context, attempt int) error {
+	d := time.Duration(rand.IntN(2<<min(attempt, 6))) * time.Millisecond
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
 }
 
 // profileUpdate sets the profile fields of u and the next version, conditioned on

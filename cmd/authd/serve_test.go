@@ -176,25 +176,9 @@ func TestBinaryStopsOnSIGTERM(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("no SIGTERM on Windows")
 	}
-	bin := filepath.Join(t.TempDir(), "authd")
-	bctx, bcancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer bcancel()
-	build := exec.CommandContext(bctx, filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-
+	bin := buildBinary(t)
 	addr := freeAddr(t)
-	cmd := exec.Command(bin, "serve")
-	cmd.Dir = t.TempDir() // no stray .env
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "AUTH_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	for k, v := range serveEnv(t, addr) {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
+	cmd := binaryCommand(t, bin, serveEnv(t, addr), "serve")
 	stderr := &syncBuffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
@@ -227,4 +211,34 @@ func TestBinaryStopsOnSIGTERM(t *testing.T) {
 	if logs := stderr.String(); !strings.Contains(logs, `"msg":"shutting down"`) {
 		t.Fatalf("stderr has no shutdown line:\n%s", logs)
 	}
+}
+
+// buildBinary builds the real authd binary into t's temp dir and returns its path.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "authd")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	build := exec.CommandContext(ctx, filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// binaryCommand prepares bin with args in an empty working directory (no stray
+// .env), with the process environment minus every AUTH_ variable, plus env.
+func binaryCommand(t *testing.T, bin string, env map[string]string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = t.TempDir()
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AUTH_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	return cmd
 }
