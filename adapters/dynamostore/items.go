@@ -204,6 +204,16 @@ func (s *Store) del(k key) types.TransactWriteItem {
 	return types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table), Key: k}}
 }
 
+// userExists is a transaction ConditionCheck that the user item exists.
+func (s *Store) userExists(userID string) types.TransactWriteItem {
+	return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+		TableName:                aws.String(s.table),
+		Key:                      userKey(userID),
+		ConditionExpression:      aws.String("attribute_exists(#pk)"),
+		ExpressionAttributeNames: map[string]string{"#pk": attrPK},
+	}}
+}
+
 // pkString returns the partition key of k.
 func pkString(k key) string { return k[attrPK].(*types.AttributeValueMemberS).Value }
 
