@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) ports.Backend) {
 		{"Tokens", testTokens},
 		{"Secrets", testSecrets},
 		{"Races", testRaces},
+		{"Backend", testBackend},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) { s.run(t, b, open) })
