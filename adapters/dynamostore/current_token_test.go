@@ -77,10 +77,10 @@ func TestStaleTokenRefused(t *testing.T) {
 			}
 			wantCode(t, "consume(stale token)", consume(stale), domain.CodeTokenInvalid)
 			if it := rawItem(t, s, tokenPK, "TOKEN"); it != nil {
-				t.Errorf("stale token item after refusal = %v, want deleted", it)
+				t.Errorf("stale token item %s after refusal exists, want deleted", tokenPK)
 			}
 			if it := rawItem(t, s, "USER#"+u.ID, linkSK); it != nil {
-				t.Errorf("stale token link after refusal = %v, want deleted", it)
+				t.Errorf("stale token link %s after refusal exists, want deleted", linkSK)
 			}
 			if err := consume(newest); err != nil {
 				t.Errorf("consume(newest token) error = %v, want nil", err)
