@@ -72,7 +72,8 @@ type LoginThrottle interface {
 
 // SessionStore persists logins and their refresh counters.
 type SessionStore interface {
-	// Create inserts s. Returns conflict if the id exists.
+	// Create inserts s. Returns conflict if the id exists, not_found if the user does
+	// not.
 	Create(ctx context.Context, s *domain.Session) error
 	// ByID returns the session, revoked or expired ones included, or not_found.
 	ByID(ctx context.Context, id string) (*domain.Session, error)
@@ -84,8 +85,9 @@ type SessionStore interface {
 	// Revoke marks the session revoked at `at`; revoking a revoked session keeps the
 	// first time and succeeds. Returns not_found.
 	Revoke(ctx context.Context, id string, at time.Time) error
-	// RevokeAll revokes every live session of the user except exceptID ("" for none)
-	// and returns how many it revoked.
+	// RevokeAll revokes every live session of the user (not revoked, ExpiresAt after
+	// at) except exceptID ("" for none) and returns how many it revoked; expired
+	// sessions are neither revoked nor counted.
 	RevokeAll(ctx context.Context, userID, exceptID string, at time.Time) (int, error)
 }
 

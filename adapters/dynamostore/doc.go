@@ -13,6 +13,7 @@
 //	user                 USER#<id>          USER                 USERS   <id>    -
 //	session link         USER#<userID>      SESSION#<sessionID>  -       -       ttl
 //	token link           USER#<userID>      TOKEN#<kind>#<hash>  -       -       ttl
+//	current token        USER#<userID>      CURRENT#TOKEN#<kind> -       -       -
 //	session              SESSION#<id>       SESSION              -       -       ttl
 //	one-time token       TOKEN#<hash>       TOKEN                -       -       ttl
 //	e-mail guard         EMAIL#<email>      EMAIL                -       -       -
@@ -40,6 +41,10 @@
 //     tokens, and deleting the account query that collection with a consistent
 //     read, so a session created just before a password reset is never missed, as
 //     it could be through an index.
+//   - The current-token item of a user and kind names the hash of the newest token.
+//     Create writes it in its transaction and each consumption checks it in its
+//     own, so of tokens created concurrently — whose clean-ups could not see each
+//     other — only the one committed last works.
 //   - Sessions and tokens are keyed by their own id or hash, so the refresh hot path
 //     (ByID, Rotate) is one GetItem and one conditional UpdateItem.
 //   - Sessions, tokens and their links carry ttl, epoch seconds of expiry, which

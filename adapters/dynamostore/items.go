@@ -41,6 +41,14 @@ func tokenLinkKey(userID string, kind domain.TokenKind, hash string) key {
 }
 func tokenLinkPrefix(kind domain.TokenKind) string { return "TOKEN#" + string(kind) + "#" }
 
+// currentTokenKey is the item naming the user's newest token of the kind.
+func currentTokenKey(userID string, kind domain.TokenKind) key {
+	return itemKey("USER#"+userID, currentTokenPrefix+string(kind))
+}
+
+// currentTokenPrefix starts the sort key of every current-token item.
+const currentTokenPrefix = "CURRENT#TOKEN#"
+
 func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
 
 // timeValue is how every timestamp is stored: RFC 3339 with nanoseconds, in UTC.
@@ -164,6 +172,17 @@ func (it tokenItem) token() *domain.OneTimeToken {
 	}
 }
 
+// currentTokenItem names the hash of the user's newest token of one kind. Every
+// Create overwrites it in its transaction and every consumption checks it in its
+// own, so that of tokens created concurrently only the last written can be used,
+// even when the clean-up of the others read the collection too early to see them.
+// It has no TTL: it must outlive its token, and it goes with the account.
+type currentTokenItem struct {
+	PK   string `dynamodbav:"PK"`
+	SK   string `dynamodbav:"SK"`
+	Hash string `dynamodbav:"hash"`
+}
+
 // secretItem is a generated secret.
 type secretItem struct {
 	PK    string `dynamodbav:"PK"`
@@ -203,6 +222,16 @@ func (s *Store) put(item any, cond string, names map[string]string, values map[s
 // del is an unconditional transaction Delete.
 func (s *Store) del(k key) types.TransactWriteItem {
 	return types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table), Key: k}}
+}
+
+// userExists is a transaction ConditionCheck that the user item exists.
+func (s *Store) userExists(userID string) types.TransactWriteItem {
+	return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+		TableName:                aws.String(s.table),
+		Key:                      userKey(userID),
+		ConditionExpression:      aws.String("attribute_exists(#pk)"),
+		ExpressionAttributeNames: map[string]string{"#pk": attrPK},
+	}}
 }
 
 // pkString returns the partition key of k.

@@ -20,7 +20,9 @@ var _ ports.SessionStore = (*SessionStore)(nil)
 func sessionNotFound() error { return domain.Errorf(domain.CodeNotFound, "Session not found.") }
 
 // Create writes the session and its link in the user's item collection in one
-// transaction, so that RevokeAll and Delete always find it.
+// transaction, so that RevokeAll and Delete always find it. The transaction also
+// checks that the user exists, so that no session of an unknown (or just deleted)
+// user is written: not_found, as the SQL stores' foreign key answers.
 func (ss *SessionStore) Create(ctx context.Context, sess *domain.Session) error {
 	s := ss.s
 	k := sessionKey(sess.ID)
@@ -37,9 +39,14 @@ func (ss *SessionStore) Create(ctx context.Context, sess *domain.Session) error 
 	err := s.transact(ctx, []types.TransactWriteItem{
 		s.put(item, "attribute_not_exists(#pk)", map[string]string{"#pk": attrPK}, nil),
 		s.put(link, "", nil, nil),
+		s.userExists(sess.UserID),
 	})
-	if failedAt(cancelled(err), 0) {
+	reasons := cancelled(err)
+	switch {
+	case failedAt(reasons, 0):
 		return domain.Errorf(domain.CodeConflict, "A session with this id exists.")
+	case failedAt(reasons, 2):
+		return userNotFound()
 	}
 	return translate("create session", err)
 }

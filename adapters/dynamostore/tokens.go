@@ -20,28 +20,30 @@ func tokenInvalid() error {
 	return domain.Errorf(domain.CodeTokenInvalid, "The token is invalid or was already used.")
 }
 
-// Create writes the token and its link, checks that the user exists and deletes the
-// user's earlier tokens of the kind, all in one transaction. Earlier tokens beyond
-// what fits (there is normally at most one) are deleted right after.
+// Create writes the token, its link and the user's current-token item of the kind
+// (naming this hash), checks that the user exists and deletes the user's earlier
+// tokens of the kind, all in one transaction. Earlier tokens beyond what fits (there
+// is normally at most one) are deleted right after.
+//
+// The earlier tokens are read before the transaction, so a Create running at the
+// same time is not among them and its token survives the clean-up. The
+// current-token item is what keeps "only the newest link works" true then: the
+// transaction committed last names its hash, and consumption refuses any other.
 func (ts *TokenStore) Create(ctx context.Context, t *domain.OneTimeToken) error {
 	s := ts.s
 	olds, err := s.links(ctx, "create token", t.UserID, tokenLinkPrefix(t.Kind))
 	if err != nil {
 		return err
 	}
-	k, lk := tokenKey(t.Hash), tokenLinkKey(t.UserID, t.Kind, t.Hash)
+	k, lk, ck := tokenKey(t.Hash), tokenLinkKey(t.UserID, t.Kind, t.Hash), currentTokenKey(t.UserID, t.Kind)
 	ttl := ttlOf(t.ExpiresAt)
 	items := []types.TransactWriteItem{
-		{ConditionCheck: &types.ConditionCheck{
-			TableName:                aws.String(s.table),
-			Key:                      userKey(t.UserID),
-			ConditionExpression:      aws.String("attribute_exists(#pk)"),
-			ExpressionAttributeNames: map[string]string{"#pk": attrPK},
-		}},
+		s.userExists(t.UserID),
 		s.put(tokenItem{PK: pkString(k), SK: skString(k), Hash: t.Hash, Kind: string(t.Kind),
 			UserID: t.UserID, CreatedAt: t.CreatedAt.UTC(), ExpiresAt: t.ExpiresAt.UTC(), TTL: ttl}, "", nil, nil),
 		s.put(linkItem{PK: pkString(lk), SK: skString(lk), Target: t.Hash,
 			ExpiresNS: t.ExpiresAt.UnixNano(), TTL: ttl}, "", nil, nil),
+		s.put(currentTokenItem{PK: pkString(ck), SK: skString(ck), Hash: t.Hash}, "", nil, nil),
 	}
 	var deletes []types.TransactWriteItem
 	for _, l := range olds {
@@ -91,7 +93,9 @@ func (ts *TokenStore) ConsumeActivation(ctx context.Context, hash string, now ti
 				ExpressionAttributeValues: values,
 			}
 		}
-		err = s.transact(ctx, append(ts.consumeItems(tok), userOp))
+		items := ts.consumeItems(tok)
+		userAt := len(items)
+		err = s.transact(ctx, append(items, userOp))
 		reasons := cancelled(err)
 		switch {
 		case err == nil:
@@ -102,7 +106,9 @@ func (ts *TokenStore) ConsumeActivation(ctx context.Context, hash string, now ti
 			return u.user(), nil
 		case failedAt(reasons, 0):
 			return nil, tokenInvalid() // consumed by a concurrent call
-		case failedAt(reasons, 2):
+		case failedAt(reasons, consumeCurrentAt):
+			return nil, ts.refuseStale(ctx, "consume activation", tok)
+		case failedAt(reasons, userAt):
 			continue // the user changed meanwhile: read again
 		default:
 			return nil, translate("consume activation", err)
@@ -134,6 +140,9 @@ func (ts *TokenStore) ConsumeReset(ctx context.Context, hash, newPasswordHash st
 	reasons, err := s.atomicWithRevocations(ctx, "consume reset", base, u.ID, "", now)
 	if err != nil {
 		return nil, err
+	}
+	if failedAt(reasons, consumeCurrentAt) && !failedAt(reasons, 0) {
+		return nil, ts.refuseStale(ctx, "consume reset", tok)
 	}
 	if reasons != nil {
 		return nil, tokenInvalid() // consumed concurrently, or the user was deleted
@@ -175,8 +184,14 @@ func (ts *TokenStore) load(ctx context.Context, op, hash string, kind domain.Tok
 	return &tok, u, nil
 }
 
+// consumeCurrentAt is the index, among consumeItems, of the check that the token is
+// still the user's current one.
+const consumeCurrentAt = 2
+
 // consumeItems delete the token, conditioned on it still existing (so that of two
-// concurrent consumers only one applies the effect), and its link.
+// concurrent consumers only one applies the effect), and its link, and check that
+// the user's current-token item of the kind still names it (so that a token
+// replaced by a newer one never works, even if the clean-up missed it).
 func (ts *TokenStore) consumeItems(tok *tokenItem) []types.TransactWriteItem {
 	s := ts.s
 	return []types.TransactWriteItem{
@@ -187,7 +202,24 @@ func (ts *TokenStore) consumeItems(tok *tokenItem) []types.TransactWriteItem {
 			ExpressionAttributeNames: map[string]string{"#pk": attrPK},
 		}},
 		s.del(tokenLinkKey(tok.UserID, domain.TokenKind(tok.Kind), tok.Hash)),
+		{ConditionCheck: &types.ConditionCheck{
+			TableName:                 aws.String(s.table),
+			Key:                       currentTokenKey(tok.UserID, domain.TokenKind(tok.Kind)),
+			ConditionExpression:       aws.String("#hash = :hash"),
+			ExpressionAttributeNames:  map[string]string{"#hash": "hash"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":hash": str(tok.Hash)},
+		}},
 	}
+}
+
+// refuseStale deletes a token that a newer one of its kind replaced, which the
+// clean-up in Create missed because both were created at once, and answers
+// token_invalid, as if the clean-up had not missed it.
+func (ts *TokenStore) refuseStale(ctx context.Context, op string, tok *tokenItem) error {
+	if err := ts.s.transactChunks(ctx, op, ts.deleteItems(tok)); err != nil {
+		return err
+	}
+	return tokenInvalid()
 }
 
 // deleteItems delete the token and its link unconditionally.

@@ -299,7 +299,8 @@ func (us *UserStore) Delete(ctx context.Context, id string) error {
 	return retryExhausted("delete user")
 }
 
-// ownedItems returns deletes of every session and token of the user and their links.
+// ownedItems returns deletes of every session and token of the user, their links
+// and the user's current-token items.
 func (s *Store) ownedItems(ctx context.Context, op, userID string) ([]types.TransactWriteItem, error) {
 	sessions, err := s.links(ctx, op, userID, "SESSION#")
 	if err != nil {
@@ -309,12 +310,19 @@ func (s *Store) ownedItems(ctx context.Context, op, userID string) ([]types.Tran
 	if err != nil {
 		return nil, err
 	}
+	currents, err := s.links(ctx, op, userID, currentTokenPrefix)
+	if err != nil {
+		return nil, err
+	}
 	var out []types.TransactWriteItem
 	for _, l := range sessions {
 		out = append(out, s.del(itemKey(l.PK, l.SK)), s.del(sessionKey(l.Target)))
 	}
 	for _, l := range tokens {
 		out = append(out, s.del(itemKey(l.PK, l.SK)), s.del(tokenKey(l.Target)))
+	}
+	for _, l := range currents {
+		out = append(out, s.del(itemKey(l.PK, l.SK)))
 	}
 	return out, nil
 }

@@ -44,12 +44,14 @@ func (cs *CredentialStore) ChangePassword(ctx context.Context, userID, hash, kee
 	})
 }
 
-// revokeSessions stamps every unrevoked session of the user except exceptID as
-// revoked at `at`, and returns how many it revoked.
+// revokeSessions stamps every live session of the user (unrevoked and not expired
+// at `at`) except exceptID as revoked at `at`, and returns how many it revoked. An
+// expired session is left as it is: it is no longer live, so it is neither revoked
+// nor counted, as on every other backend.
 func revokeSessions(ctx context.Context, db bun.IDB, userID, exceptID string, at time.Time) (int, error) {
 	q := db.NewUpdate().Model((*sessionRow)(nil)).
 		Set("revoked_at = ?", ts(at)).
-		Where("user_id = ?", userID).Where("revoked_at IS NULL")
+		Where("user_id = ?", userID).Where("revoked_at IS NULL").Where("expires_at > ?", ts(at))
 	if exceptID != "" {
 		q = q.Where("id <> ?", exceptID)
 	}

@@ -68,8 +68,8 @@ func (ss *SessionStore) Revoke(ctx context.Context, id string, at time.Time) err
 	return mustHaveMatched(res)
 }
 
-// RevokeAll revokes every unrevoked session of the user except exceptID ("" for
-// none) and returns how many it revoked.
+// RevokeAll revokes every live (unrevoked, unexpired) session of the user except
+// exceptID ("" for none) and returns how many it revoked.
 func (ss *SessionStore) RevokeAll(ctx context.Context, userID, exceptID string, at time.Time) (int, error) {
 	var n int
 	err := ss.s.writing(ctx, func() error {

@@ -113,6 +113,31 @@ func testRaces(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.Backend
 		wantOneWinner(t, "concurrent ConsumeReset", n, ok, codes, errs, domain.CodeTokenInvalid)
 	})
 
+	t.Run("SignUpsWithOneUsername", func(t *testing.T) {
+		t.Parallel()
+		const n = 20
+		name := "race-" + newID(t)
+		users := make([]*domain.User, n)
+		for i := range users {
+			users[i] = newUser(t)
+			users[i].Username = name
+		}
+		ok, codes, errs := race(n, func(i int) error { return b.Users().Create(ctx, users[i]) })
+		wantOneWinner(t, "concurrent Create", n, ok, codes, errs, domain.CodeUsernameTaken)
+	})
+
+	t.Run("UpdatesToOneUsername", func(t *testing.T) {
+		t.Parallel()
+		testUsernameUpdateRace(t, b)
+	})
+
+	for _, kind := range []domain.TokenKind{domain.TokenActivation, domain.TokenPasswordReset} {
+		t.Run("TokenCreatesOfOneKind/"+string(kind), func(t *testing.T) {
+			t.Parallel()
+			testTokenCreateRace(t, b, kind)
+		})
+	}
+
 	t.Run("FirstStartsAgreeOnSecret", func(t *testing.T) {
 		t.Parallel()
 		const n = 20
@@ -140,4 +165,77 @@ func testRaces(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.Backend
 			t.Errorf("stored secret %q is none of the candidates", seen[0])
 		}
 	})
+}
+
+// testUsernameUpdateRace gives n users the same new username at once: exactly one
+// may get it.
+func testUsernameUpdateRace(t *testing.T, b ports.Backend) {
+	t.Helper()
+	const n = 20
+	ctx := context.Background()
+	name := "race-" + newID(t)
+	users := make([]*domain.User, n)
+	for i := range users {
+		users[i] = createUser(t, b)
+		users[i].Username = name
+		users[i].UpdatedAt = base.Add(time.Minute)
+	}
+	ok, codes, errs := race(n, func(i int) error {
+		_, err := b.Users().Update(ctx, users[i].ID, setProfile(users[i]))
+		return err
+	})
+	wantOneWinner(t, "concurrent Update", n, ok, codes, errs, domain.CodeUsernameTaken)
+	got, err := b.Users().ByUsername(ctx, name)
+	noErr(t, "ByUsername(raced name)", err)
+	holders := 0
+	for _, u := range users {
+		if getUser(t, b, u.ID).Username == name {
+			holders++
+		}
+	}
+	if holders != 1 {
+		t.Errorf("%d users hold the raced username after the race, want 1 (ByUsername found %s)", holders, got.ID)
+	}
+}
+
+// testTokenCreateRace creates n tokens of one kind for one user at once, then tries
+// all of them, at once too: "only the newest link works" must hold under
+// concurrency, so exactly one can be consumed. Afterwards, sequential Creates still
+// leave only the last one usable.
+func testTokenCreateRace(t *testing.T, b ports.Backend, kind domain.TokenKind) {
+	t.Helper()
+	const n = 10
+	ctx := context.Background()
+	u := createUser(t, b)
+	hashes := make([]string, n)
+	for i := range hashes {
+		hashes[i] = newHash(t)
+	}
+	ok, codes, errs := race(n, func(i int) error {
+		return b.Tokens().Create(ctx, &domain.OneTimeToken{Hash: hashes[i], Kind: kind, UserID: u.ID,
+			CreatedAt: base, ExpiresAt: base.Add(time.Hour)})
+	})
+	if ok != n {
+		t.Fatalf("concurrent Tokens.Create: %d succeeded, failures %v (%v), want all %d", ok, codes, errs, n)
+	}
+	consume := func(hash string) error {
+		var err error
+		if kind == domain.TokenActivation {
+			_, err = b.Tokens().ConsumeActivation(ctx, hash, base)
+		} else {
+			_, err = b.Tokens().ConsumeReset(ctx, hash, "reset-hash", base)
+		}
+		return err
+	}
+	ok, codes, errs = race(n, func(i int) error { return consume(hashes[i]) })
+	wantOneWinner(t, "consuming each of "+fmt.Sprint(n)+" concurrently created tokens", n, ok, codes, errs, domain.CodeTokenInvalid)
+
+	var seq []string
+	for range 3 {
+		seq = append(seq, createToken(t, b, kind, u.ID, base.Add(time.Hour)))
+	}
+	for i, h := range seq[:len(seq)-1] {
+		wantCode(t, fmt.Sprintf("consume(sequential token %d of %d)", i+1, len(seq)), consume(h), domain.CodeTokenInvalid)
+	}
+	noErr(t, "consume(newest sequential token)", consume(seq[len(seq)-1]))
 }

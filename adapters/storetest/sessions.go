@@ -32,6 +32,14 @@ func testSessions(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.Back
 		wantCode(t, "ByID(unknown)", err, domain.CodeNotFound)
 	})
 
+	t.Run("CreateForUnknownUser", func(t *testing.T) {
+		t.Parallel()
+		s := newSession(t, newID(t))
+		wantCode(t, "Create(unknown user)", b.Sessions().Create(ctx, s), domain.CodeNotFound)
+		_, err := b.Sessions().ByID(ctx, s.ID)
+		wantCode(t, "ByID(session refused for unknown user)", err, domain.CodeNotFound)
+	})
+
 	t.Run("Rotate", func(t *testing.T) {
 		t.Parallel()
 		u := createUser(t, b)
@@ -100,6 +108,48 @@ func testSessions(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.Back
 		noErr(t, "RevokeAll(unknown user)", err)
 		if n != 0 {
 			t.Errorf("RevokeAll(unknown user) = %d, want 0", n)
+		}
+	})
+
+	t.Run("RevokeAllCountsLiveSessionsOnly", func(t *testing.T) {
+		t.Parallel()
+		u := createUser(t, b)
+		at := base.Add(time.Hour)
+		earlyAt := base.Add(time.Minute)
+		withExpiry := func(exp time.Time) *domain.Session {
+			s := newSession(t, u.ID)
+			s.ExpiresAt = exp
+			noErr(t, "Create", b.Sessions().Create(ctx, s))
+			return s
+		}
+		live1, live2 := withExpiry(at.Add(time.Hour)), withExpiry(at.Add(time.Microsecond))
+		expired := withExpiry(at.Add(-time.Minute))
+		endsNow := withExpiry(at) // not live at `at`: a session lives while ExpiresAt > now
+		revoked := withExpiry(at.Add(time.Hour))
+		excepted := withExpiry(at.Add(time.Hour))
+		noErr(t, "Revoke", b.Sessions().Revoke(ctx, revoked.ID, earlyAt))
+
+		n, err := b.Sessions().RevokeAll(ctx, u.ID, excepted.ID, at)
+		noErr(t, "RevokeAll", err)
+		if n != 2 {
+			t.Errorf("RevokeAll over 2 live, 1 expired, 1 ending at `at`, 1 revoked and 1 excepted session = %d, want 2", n)
+		}
+		sameTimePtr(t, "RevokedAt live 1", getSession(t, b, live1.ID).RevokedAt, &at)
+		sameTimePtr(t, "RevokedAt live 2", getSession(t, b, live2.ID).RevokedAt, &at)
+		sameTimePtr(t, "RevokedAt expired", getSession(t, b, expired.ID).RevokedAt, nil)
+		sameTimePtr(t, "RevokedAt ending at `at`", getSession(t, b, endsNow.ID).RevokedAt, nil)
+		sameTimePtr(t, "RevokedAt earlier revoked", getSession(t, b, revoked.ID).RevokedAt, &earlyAt)
+		sameTimePtr(t, "RevokedAt excepted", getSession(t, b, excepted.ID).RevokedAt, nil)
+
+		n, err = b.Sessions().RevokeAll(ctx, u.ID, "", at)
+		noErr(t, "RevokeAll(again, none excepted)", err)
+		if n != 1 {
+			t.Errorf("RevokeAll(again, none excepted) = %d, want 1 (the excepted session)", n)
+		}
+		n, err = b.Sessions().RevokeAll(ctx, u.ID, "", at)
+		noErr(t, "RevokeAll(nothing live left)", err)
+		if n != 0 {
+			t.Errorf("RevokeAll(nothing live left) = %d, want 0", n)
 		}
 	})
 }

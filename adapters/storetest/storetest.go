@@ -18,7 +18,7 @@ import (
 // Run runs the whole contract against backends made by open. open must return a
 // fresh, migrated, empty backend and arrange its closing through t.Cleanup. Most
 // subtests share one backend and keep apart by using their own users; the few that
-// need a database to themselves (pagination) open another.
+// need a database to themselves (pagination, Close) open another.
 func Run(t *testing.T, open func(t *testing.T) ports.Backend) {
 	t.Helper()
 	b := open(t)
@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) ports.Backend) {
 		{"Secrets", testSecrets},
 		{"Races", testRaces},
 		{"UpdateRaces", testUpdateRaces},
+		{"Backend", testBackend},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) { s.run(t, b, open) })
