@@ -56,7 +56,7 @@ func TestUsers(t *testing.T) {
 					t.Errorf("user %s seen %d times, want 1", id, n)
 				}
 			}
-			e.do(t, "GET", "/v1/users?limit=zero", nil, bearer(adm.AccessToken)).expect(t, 422, "validation_failed")
+			e.do(t, "GET", "/v1/users?limit=zero", nil, bearer(adm.AccessToken), invalidRequest("a limit that is not an integer")).expect(t, 422, "validation_failed")
 			e.do(t, "GET", "/v1/users?cursor=%25%25", nil, bearer(adm.AccessToken)).expect(t, 422, "validation_failed")
 		})
 
@@ -94,7 +94,8 @@ func TestUsers(t *testing.T) {
 			if b.User.Role != "admin" {
 				t.Errorf("role = %q, want admin", b.User.Role)
 			}
-			e.do(t, "PATCH", "/v1/users/"+id, map[string]string{"role": "root"}, bearer(adm.AccessToken)).expect(t, 422, "validation_failed")
+			e.do(t, "PATCH", "/v1/users/"+id, map[string]string{"role": "root"}, bearer(adm.AccessToken),
+				invalidRequest("a role outside the enum")).expect(t, 422, "validation_failed")
 			e.do(t, "PATCH", "/v1/users/"+id, map[string]string{"status": "disabled"}, bearer(adm.AccessToken)).expect(t, 200, "")
 			e.do(t, "GET", "/v1/auth/me", nil, bearer(tk.AccessToken)).expect(t, 401, "token_revoked")
 			e.refresh(t, tk.RefreshToken).expect(t, 403, "account_disabled")
