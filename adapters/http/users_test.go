@@ -80,6 +80,14 @@ func TestUsers(t *testing.T) {
 			if b.User.Name != "Bea" || b.User.Mobile != "+1 555 0100" || b.User.Role != "user" {
 				t.Errorf("patched user = %+v, want name Bea, the mobile, role user", b.User)
 			}
+			// null is "leave alone", as the document says, even for the admin-only fields.
+			r = e.do(t, "PATCH", "/v1/users/"+id, map[string]any{"name": nil, "mobile": "+1 555 0199", "role": nil, "status": nil},
+				bearer(tk.AccessToken))
+			r.expect(t, 200, "")
+			r.decode(t, &b)
+			if b.User.Name != "Bea" || b.User.Mobile != "+1 555 0199" || b.User.Role != "user" || b.User.Status != "active" {
+				t.Errorf("patched user = %+v, want name Bea kept, the new mobile, role user and status active kept", b.User)
+			}
 			e.do(t, "PATCH", "/v1/users/"+id, map[string]string{"mobile": "letters"}, bearer(tk.AccessToken)).expect(t, 422, "validation_failed")
 		})
 
