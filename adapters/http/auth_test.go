@@ -18,7 +18,7 @@ func TestSignUpAndActivation(t *testing.T) {
 			r := e.do(t, "POST", "/v1/auth/signup", map[string]any{
 				"email": "  " + strings.ToUpper(email) + " ", "password": password, "username": "Ann_" + strconv.Itoa(len(email)),
 				"name": "Ann", "mobile": "+44 20 7946 0000", "role": "admin", "status": "active",
-			})
+			}, invalidRequest("role and status are not sign-up fields; the service ignores them"))
 			r.expect(t, 201, "")
 			var b userBody
 			r.decode(t, &b)
@@ -38,7 +38,8 @@ func TestSignUpAndActivation(t *testing.T) {
 		})
 
 		t.Run("validation", func(t *testing.T) {
-			p := e.do(t, "POST", "/v1/auth/signup", map[string]string{"email": "nope", "password": "short"}).expect(t, 422, "validation_failed")
+			p := e.do(t, "POST", "/v1/auth/signup", map[string]string{"email": "nope", "password": "short"},
+				invalidRequest("a password under the minimum length")).expect(t, 422, "validation_failed")
 			fields := map[string]string{}
 			for _, f := range p.Errors {
 				fields[f.Field] = f.Code
@@ -70,7 +71,7 @@ func TestSignUpAndActivation(t *testing.T) {
 			}
 			e.do(t, "POST", "/v1/auth/activate", map[string]string{"token": token}).expect(t, 401, "token_invalid")
 			e.do(t, "POST", "/v1/auth/activate", map[string]string{"token": "never-issued"}).expect(t, 401, "token_invalid")
-			e.do(t, "POST", "/v1/auth/activate", map[string]string{}).expect(t, 422, "validation_failed")
+			e.do(t, "POST", "/v1/auth/activate", map[string]string{}, invalidRequest("no token")).expect(t, 422, "validation_failed")
 
 			late := uniqEmail("late")
 			e.signUp(t, late)
@@ -155,7 +156,7 @@ func TestLogin(t *testing.T) {
 			if a.Detail != b.Detail {
 				t.Errorf("wrong password says %q, unknown account %q: want the same", a.Detail, b.Detail)
 			}
-			e.do(t, "POST", "/v1/auth/login", map[string]string{}).expect(t, 422, "validation_failed")
+			e.do(t, "POST", "/v1/auth/login", map[string]string{}, invalidRequest("no password")).expect(t, 422, "validation_failed")
 		})
 
 		t.Run("pending and disabled accounts", func(t *testing.T) {

@@ -12,8 +12,9 @@ import (
 )
 
 // openAPIDocument is the API's OpenAPI 3.0 description, the single source of both
-// GET /openapi.json and GET /docs. The HTTP tests validate every response against
-// it, so it cannot drift from the handlers unnoticed.
+// GET /openapi.json and GET /docs. The HTTP tests validate every request and
+// response against it and compare its paths with the routes served, so it cannot
+// drift from the handlers unnoticed.
 //
 //go:embed openapi.json
 var openAPIDocument []byte

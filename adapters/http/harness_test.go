@@ -214,6 +214,16 @@ func newEnvWith(t *testing.T, backend string, s envSetup) *env {
 
 // spec is the OpenAPI document every response is validated against, loaded once.
 var spec = sync.OnceValues(func() (routers.Router, error) {
+	doc, err := loadSpec()
+	if err != nil {
+		return nil, err
+	}
+	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
+	return gorillamux.NewRouter(doc)
+})
+
+// loadSpec reads, parses and validates a fresh copy of openapi.json.
+func loadSpec() (*openapi3.T, error) {
 	data, err := os.ReadFile("openapi.json")
 	if err != nil {
 		return nil, err
@@ -225,9 +235,8 @@ var spec = sync.OnceValues(func() (routers.Router, error) {
 	if err := doc.Validate(context.Background()); err != nil {
 		return nil, err
 	}
-	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
-	return gorillamux.NewRouter(doc)
-})
+	return doc, nil
+}
 
 // specDoc returns the parsed document, for checks beyond one response.
 func specDoc(t testing.TB) *openapi3.T {
@@ -250,22 +259,39 @@ type response struct {
 	Body   []byte
 }
 
+// outgoing is one request a test is about to send, with what the test says about it.
+type outgoing struct {
+	*http.Request
+	// offSpec is why the request does not match openapi.json on purpose; empty for
+	// a request that must match it.
+	offSpec string
+}
+
 // reqOption adjusts a request before it is sent.
-type reqOption func(*http.Request)
+type reqOption func(*outgoing)
 
 // bearer sends an Authorization: Bearer header.
 func bearer(token string) reqOption {
-	return func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }
+	return func(r *outgoing) { r.Header.Set("Authorization", "Bearer "+token) }
 }
 
 // header sets one request header.
 func header(k, v string) reqOption {
-	return func(r *http.Request) { r.Header.Set(k, v) }
+	return func(r *outgoing) { r.Header.Set(k, v) }
 }
 
-// do sends one request through the Fiber app and validates the response against
-// the OpenAPI document; a mismatch fails the test. body is nil (no body), a string
-// or []byte (sent as is) or anything else (sent as JSON).
+// invalidRequest marks a request that does not match openapi.json on purpose
+// (malformed JSON, a wrong type, an undocumented field or path, ...); why says how.
+// env.do then fails the test if the request does match the document, so that a
+// mark cannot outlive its reason.
+func invalidRequest(why string) reqOption {
+	return func(r *outgoing) { r.offSpec = why }
+}
+
+// do sends one request through the Fiber app and validates the request and the
+// response against the OpenAPI document; a mismatch fails the test. A request that
+// is off the document on purpose says so with invalidRequest. body is nil (no
+// body), a string or []byte (sent as is) or anything else (sent as JSON).
 func (e *env) do(t testing.TB, method, path string, body any, opts ...reqOption) response {
 	t.Helper()
 	var raw []byte
@@ -281,14 +307,17 @@ func (e *env) do(t testing.TB, method, path string, body any, opts ...reqOption)
 			t.Fatal(err)
 		}
 	}
-	req := httptest.NewRequest(method, path, bytes.NewReader(raw))
+	req := &outgoing{Request: httptest.NewRequest(method, path, bytes.NewReader(raw))}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	for _, o := range opts {
 		o(req)
 	}
-	res, err := e.api.Test(req, -1)
+	if method != http.MethodOptions { // CORS preflights are answered by middleware, outside the API
+		checkRequest(t, method, path, req.Header, raw, req.offSpec)
+	}
+	res, err := e.api.Test(req.Request, -1)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}

@@ -42,24 +42,27 @@ func TestProtocol(t *testing.T) {
 
 		t.Run("malformed JSON is invalid_request", func(t *testing.T) {
 			for _, body := range []string{`{"email":`, `{"email":"a"} {"x":1}`, `[1,2]`, `"text"`} {
-				e.do(t, "POST", "/v1/auth/signup", body).expect(t, 400, "invalid_request")
+				e.do(t, "POST", "/v1/auth/signup", body, invalidRequest("malformed JSON or not an object")).expect(t, 400, "invalid_request")
 			}
 		})
 
 		t.Run("a wrong JSON type names the field", func(t *testing.T) {
-			p := e.do(t, "POST", "/v1/auth/signup", `{"email":5,"password":"long enough"}`).expect(t, 422, "validation_failed")
+			p := e.do(t, "POST", "/v1/auth/signup", `{"email":5,"password":"long enough"}`, invalidRequest("a number for a string")).expect(t, 422, "validation_failed")
 			if len(p.Errors) != 1 || p.Errors[0].Field != "email" || p.Errors[0].Code != "invalid_type" {
 				t.Errorf("errors = %+v, want one invalid_type error on email", p.Errors)
 			}
 		})
 
 		t.Run("a body that is not JSON is 415", func(t *testing.T) {
-			e.do(t, "POST", "/v1/auth/login", "email=a&password=b", header("Content-Type", "application/x-www-form-urlencoded")).
+			e.do(t, "POST", "/v1/auth/login", "email=a&password=b", header("Content-Type", "application/x-www-form-urlencoded"),
+				invalidRequest("a form body")).
 				expect(t, 415, "unsupported_media_type")
-			e.do(t, "POST", "/v1/auth/login", `{"email":"a@b.io","password":"x"}`, header("Content-Type", "text/plain")).
+			e.do(t, "POST", "/v1/auth/login", `{"email":"a@b.io","password":"x"}`, header("Content-Type", "text/plain"),
+				invalidRequest("a text/plain body")).
 				expect(t, 415, "unsupported_media_type")
 			// A structured +json type is JSON.
-			e.do(t, "POST", "/v1/auth/login", `{}`, header("Content-Type", "application/merge-patch+json")).
+			e.do(t, "POST", "/v1/auth/login", `{}`, header("Content-Type", "application/merge-patch+json"),
+				invalidRequest("a +json media type the document does not list, and no password")).
 				expect(t, 422, "validation_failed")
 		})
 
@@ -70,8 +73,8 @@ func TestProtocol(t *testing.T) {
 		})
 
 		t.Run("unknown route and wrong method", func(t *testing.T) {
-			e.do(t, "GET", "/v1/nothing/here", nil).expect(t, 404, "not_found")
-			r := e.do(t, "PUT", "/v1/auth/me", nil)
+			e.do(t, "GET", "/v1/nothing/here", nil, invalidRequest("a path the document lacks")).expect(t, 404, "not_found")
+			r := e.do(t, "PUT", "/v1/auth/me", nil, invalidRequest("a method the path does not answer"))
 			r.expect(t, 405, "invalid_request")
 			if got, want := r.Header.Get("Allow"), "DELETE, GET"; got != want {
 				t.Errorf("Allow = %q, want %q", got, want)

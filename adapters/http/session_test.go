@@ -98,7 +98,8 @@ func TestRefreshAndLogout(t *testing.T) {
 			e.do(t, "GET", "/v1/auth/me", nil, bearer(b.AccessToken)).expect(t, 200, "")
 
 			d := e.login(t, email)
-			e.do(t, "POST", "/v1/auth/logout", map[string]string{"scope": "nonsense"}, bearer(d.AccessToken)).expect(t, 422, "validation_failed")
+			e.do(t, "POST", "/v1/auth/logout", map[string]string{"scope": "nonsense"}, bearer(d.AccessToken),
+				invalidRequest("a scope outside the enum")).expect(t, 422, "validation_failed")
 			e.do(t, "POST", "/v1/auth/logout", map[string]string{"scope": "all"}, bearer(d.AccessToken)).expect(t, 204, "")
 			for _, tk := range []tokens{b, d} {
 				e.do(t, "GET", "/v1/auth/me", nil, bearer(tk.AccessToken)).expect(t, 401, "token_revoked")
@@ -140,7 +141,7 @@ func TestPasswordsAndDeletion(t *testing.T) {
 			e.do(t, "POST", "/v1/auth/password", map[string]string{"current_password": "wrong one!", "new_password": "another good one"},
 				bearer(mine.AccessToken)).expect(t, 401, "invalid_credentials")
 			e.do(t, "POST", "/v1/auth/password", map[string]string{"current_password": password, "new_password": "short"},
-				bearer(mine.AccessToken)).expect(t, 422, "validation_failed")
+				bearer(mine.AccessToken), invalidRequest("a new password under the minimum length")).expect(t, 422, "validation_failed")
 			e.do(t, "POST", "/v1/auth/password", map[string]string{"current_password": password, "new_password": "another good one"},
 				bearer(mine.AccessToken)).expect(t, 204, "")
 			e.do(t, "GET", "/v1/auth/me", nil, bearer(mine.AccessToken)).expect(t, 200, "")
@@ -161,7 +162,8 @@ func TestPasswordsAndDeletion(t *testing.T) {
 				t.Fatal("no reset mail")
 			}
 			// A refused password leaves the token usable.
-			e.do(t, "POST", "/v1/auth/password/reset", map[string]string{"token": token, "new_password": "short"}).expect(t, 422, "validation_failed")
+			e.do(t, "POST", "/v1/auth/password/reset", map[string]string{"token": token, "new_password": "short"},
+				invalidRequest("a new password under the minimum length")).expect(t, 422, "validation_failed")
 			e.do(t, "POST", "/v1/auth/password/reset", map[string]string{"token": token, "new_password": "brand new secret"}).expect(t, 204, "")
 			for _, s := range []tokens{s1, s2} {
 				e.do(t, "GET", "/v1/auth/me", nil, bearer(s.AccessToken)).expect(t, 401, "token_revoked")
@@ -179,7 +181,7 @@ func TestPasswordsAndDeletion(t *testing.T) {
 			e.activeUser(t, email)
 			tk := e.login(t, email)
 			e.do(t, "DELETE", "/v1/auth/me", map[string]string{"password": "wrong password"}, bearer(tk.AccessToken)).expect(t, 401, "invalid_credentials")
-			e.do(t, "DELETE", "/v1/auth/me", map[string]string{}, bearer(tk.AccessToken)).expect(t, 422, "validation_failed")
+			e.do(t, "DELETE", "/v1/auth/me", map[string]string{}, bearer(tk.AccessToken), invalidRequest("no password")).expect(t, 422, "validation_failed")
 			e.do(t, "DELETE", "/v1/auth/me", map[string]string{"password": password}, bearer(tk.AccessToken)).expect(t, 204, "")
 			e.do(t, "GET", "/v1/auth/me", nil, bearer(tk.AccessToken)).expect(t, 401, "token_revoked")
 			e.refresh(t, tk.RefreshToken).expect(t, 401, "token_revoked")

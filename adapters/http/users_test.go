@@ -56,7 +56,7 @@ func TestUsers(t *testing.T) {
 					t.Errorf("user %s seen %d times, want 1", id, n)
 				}
 			}
-			e.do(t, "GET", "/v1/users?limit=zero", nil, bearer(adm.AccessToken)).expect(t, 422, "validation_failed")
+			e.do(t, "GET", "/v1/users?limit=zero", nil, bearer(adm.AccessToken), invalidRequest("a limit that is not an integer")).expect(t, 422, "validation_failed")
 			e.do(t, "GET", "/v1/users?cursor=%25%25", nil, bearer(adm.AccessToken)).expect(t, 422, "validation_failed")
 		})
 
@@ -80,6 +80,14 @@ func TestUsers(t *testing.T) {
 			if b.User.Name != "Bea" || b.User.Mobile != "+1 555 0100" || b.User.Role != "user" {
 				t.Errorf("patched user = %+v, want name Bea, the mobile, role user", b.User)
 			}
+			// null is "leave alone", as the document says, even for the admin-only fields.
+			r = e.do(t, "PATCH", "/v1/users/"+id, map[string]any{"name": nil, "mobile": "+1 555 0199", "role": nil, "status": nil},
+				bearer(tk.AccessToken))
+			r.expect(t, 200, "")
+			r.decode(t, &b)
+			if b.User.Name != "Bea" || b.User.Mobile != "+1 555 0199" || b.User.Role != "user" || b.User.Status != "active" {
+				t.Errorf("patched user = %+v, want name Bea kept, the new mobile, role user and status active kept", b.User)
+			}
 			e.do(t, "PATCH", "/v1/users/"+id, map[string]string{"mobile": "letters"}, bearer(tk.AccessToken)).expect(t, 422, "validation_failed")
 		})
 
@@ -94,7 +102,8 @@ func TestUsers(t *testing.T) {
 			if b.User.Role != "admin" {
 				t.Errorf("role = %q, want admin", b.User.Role)
 			}
-			e.do(t, "PATCH", "/v1/users/"+id, map[string]string{"role": "root"}, bearer(adm.AccessToken)).expect(t, 422, "validation_failed")
+			e.do(t, "PATCH", "/v1/users/"+id, map[string]string{"role": "root"}, bearer(adm.AccessToken),
+				invalidRequest("a role outside the enum")).expect(t, 422, "validation_failed")
 			e.do(t, "PATCH", "/v1/users/"+id, map[string]string{"status": "disabled"}, bearer(adm.AccessToken)).expect(t, 200, "")
 			e.do(t, "GET", "/v1/auth/me", nil, bearer(tk.AccessToken)).expect(t, 401, "token_revoked")
 			e.refresh(t, tk.RefreshToken).expect(t, 403, "account_disabled")
