@@ -132,3 +132,30 @@ func TestDeleteEmptiesItemCollection(t *testing.T) {
 		t.Errorf("item collection after Delete holds %v, want nothing", left)
 	}
 }
+
+// TestTokenFromBeforeCurrentItemsStillWorks pins the upgrade path: a token created
+// before current-token items existed (so its user has none) still works once.
+func TestTokenFromBeforeCurrentItemsStillWorks(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := openStore(t, dynamostore.Options{})
+	u := newUser(t, "legacy@example.com", "")
+	if err := s.Users().Create(ctx, u); err != nil {
+		t.Fatalf("Create() error = %v", err)
+	}
+	now := time.Now().UTC()
+	if err := s.Tokens().Create(ctx, &domain.OneTimeToken{Hash: "legacy", Kind: domain.TokenActivation, UserID: u.ID,
+		CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatalf("Tokens.Create() error = %v", err)
+	}
+	if _, err := s.Client().DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table()),
+		Key: map[string]types.AttributeValue{
+			"PK": &types.AttributeValueMemberS{Value: "USER#" + u.ID},
+			"SK": &types.AttributeValueMemberS{Value: "CURRENT#TOKEN#" + string(domain.TokenActivation)},
+		}}); err != nil {
+		t.Fatalf("DeleteItem(current item) error = %v", err)
+	}
+	if _, err := s.Tokens().ConsumeActivation(ctx, "legacy", now); err != nil {
+		t.Fatalf("ConsumeActivation(token from before the upgrade) error = %v, want it to work", err)
+	}
+}

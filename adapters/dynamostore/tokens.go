@@ -191,7 +191,10 @@ const consumeCurrentAt = 2
 // consumeItems delete the token, conditioned on it still existing (so that of two
 // concurrent consumers only one applies the effect), and its link, and check that
 // the user's current-token item of the kind still names it (so that a token
-// replaced by a newer one never works, even if the clean-up missed it).
+// replaced by a newer one never works, even if the clean-up missed it). A user with
+// no current item of the kind has had no token created since the item was
+// introduced: the links mailed before that upgrade keep working until they expire
+// or a newer one replaces them.
 func (ts *TokenStore) consumeItems(tok *tokenItem) []types.TransactWriteItem {
 	s := ts.s
 	return []types.TransactWriteItem{
@@ -205,7 +208,7 @@ func (ts *TokenStore) consumeItems(tok *tokenItem) []types.TransactWriteItem {
 		{ConditionCheck: &types.ConditionCheck{
 			TableName:                 aws.String(s.table),
 			Key:                       currentTokenKey(tok.UserID, domain.TokenKind(tok.Kind)),
-			ConditionExpression:       aws.String("#hash = :hash"),
+			ConditionExpression:       aws.String("attribute_not_exists(#hash) OR #hash = :hash"),
 			ExpressionAttributeNames:  map[string]string{"#hash": "hash"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":hash": str(tok.Hash)},
 		}},
