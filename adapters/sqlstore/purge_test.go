@@ -11,7 +11,8 @@ import (
 	"github.com/authd/authd/domain"
 )
 
-// TestPurgeExpired deletes exactly the sessions and tokens whose lifetime is over,
+// TestPurgeExpired deletes exactly the sessions, tokens and login-attempt counts
+// whose lifetime is over,
 // on every SQL backend.
 func TestPurgeExpired(t *testing.T) {
 	ctx := context.Background()
@@ -42,9 +43,23 @@ func TestPurgeExpired(t *testing.T) {
 				}
 			}
 
+			// Login-attempt counts: one whose quiet period is over, one still live.
+			policy := domain.Backoff{Threshold: 1, Base: time.Minute, Max: time.Minute, Forget: time.Hour}
+			for _, at := range []struct {
+				key string
+				at  time.Time
+			}{{"old", now.Add(-2 * time.Hour)}, {"recent", now}} {
+				if _, err := store.Throttle().Reserve(ctx, at.key, at.at, policy); err != nil {
+					t.Fatal(err)
+				}
+			}
+
 			n, err := store.PurgeExpired(ctx, now)
-			if err != nil || n != 2 {
-				t.Fatalf("PurgeExpired = %d, %v; want 2 rows (one session, one token), nil", n, err)
+			if err != nil || n != 3 {
+				t.Fatalf("PurgeExpired = %d, %v; want 3 rows (one session, one token, one attempt count), nil", n, err)
+			}
+			if wait, err := store.Throttle().Reserve(ctx, "recent", now, policy); err != nil || wait != time.Minute {
+				t.Errorf("live attempt count after purge: wait %v, %v; want it kept (wait 1m)", wait, err)
 			}
 			if _, err := store.Sessions().ByID(ctx, expired); domain.ErrorCode(err) != domain.CodeNotFound {
 				t.Errorf("expired session after purge: %v, want not_found", err)
