@@ -239,6 +239,7 @@ func TestStrictHeadersAreRefused(t *testing.T) {
 		{"a separator in the name", get("Host: authd\r\nX(Note): a\r\n"), 400, "invalid_request", true},
 		{"unknown method", "BREW /healthz HTTP/1.1\r\nHost: authd\r\n\r\n", 501, "invalid_request", false},
 		{"malformed request line", "GET\r\nHost: authd\r\n\r\n", 400, "invalid_request", false},
+		{"malformed chunk size", login("Transfer-Encoding: chunked\r\n", "zz\r\n{}\r\n0\r\n\r\n"), 400, "invalid_request", false},
 		{"header block over the limit", get("Host: authd\r\nX-Pad: " + strings.Repeat("a", 5000) + "\r\n"), 431, "headers_too_large", false},
 		{"many headers over the limit", get("Host: authd\r\n" + strings.Repeat("X-Pad: 0123456789abcdef0123456789abcdef\r\n", 120)), 431, "headers_too_large", false},
 	}
