@@ -32,6 +32,7 @@ const (
 	CodeForbidden            Code = "forbidden"
 	CodeNotFound             Code = "not_found"
 	CodePayloadTooLarge      Code = "payload_too_large"
+	CodeHeadersTooLarge      Code = "headers_too_large"
 	CodeUnsupportedMediaType Code = "unsupported_media_type"
 	CodeRateLimited          Code = "rate_limited"
 	CodeUnavailable          Code = "unavailable"

@@ -33,6 +33,7 @@ var statusOf = map[domain.Code]int{
 	domain.CodeForbidden:            http.StatusForbidden,
 	domain.CodeNotFound:             http.StatusNotFound,
 	domain.CodePayloadTooLarge:      http.StatusRequestEntityTooLarge,
+	domain.CodeHeadersTooLarge:      http.StatusRequestHeaderFieldsTooLarge,
 	domain.CodeUnsupportedMediaType: http.StatusUnsupportedMediaType,
 	domain.CodeRateLimited:          http.StatusTooManyRequests,
 	domain.CodeUnavailable:          http.StatusServiceUnavailable,
@@ -72,9 +73,18 @@ var fiberCodes = map[int]domain.Code{
 	fiber.StatusUnsupportedMediaType:        domain.CodeUnsupportedMediaType,
 	fiber.StatusTooManyRequests:             domain.CodeRateLimited,
 	fiber.StatusServiceUnavailable:          domain.CodeUnavailable,
-	fiber.StatusRequestHeaderFieldsTooLarge: domain.CodeInvalidRequest,
+	fiber.StatusRequestHeaderFieldsTooLarge: domain.CodeHeadersTooLarge,
 	fiber.StatusRequestTimeout:              domain.CodeInvalidRequest,
 	fiber.StatusBadRequest:                  domain.CodeInvalidRequest,
+}
+
+// methodStatuses are the two statuses HTTP itself decides, for a method: 405 (known,
+// not served on this resource) and 501 (unknown to the server, RFC 9110 §15.6.2).
+// No domain code means "wrong method"; the request is malformed for this server,
+// so the code is invalid_request and the status tells the rest.
+var methodStatuses = map[int]string{
+	fiber.StatusMethodNotAllowed: "This method is not allowed on this resource.",
+	fiber.StatusNotImplemented:   "This method is not implemented by the server.",
 }
 
 // errorWriter turns any error into a problem+json response. It is Fiber's
@@ -125,11 +135,8 @@ func (w errorWriter) problemFor(c *fiber.Ctx, err error) (problem, time.Duration
 		}
 		return newProblem(code, status, detail, de.Fields), retry
 	case errors.As(err, &fe):
-		if fe.Code == fiber.StatusMethodNotAllowed {
-			// No domain code means "wrong method"; the request is malformed for this
-			// resource, and the status tells the rest.
-			p := newProblem(domain.CodeInvalidRequest, fe.Code, "This method is not allowed on this resource.", nil)
-			return p, 0
+		if detail, ok := methodStatuses[fe.Code]; ok {
+			return newProblem(domain.CodeInvalidRequest, fe.Code, detail, nil), 0
 		}
 		code, ok := fiberCodes[fe.Code]
 		if !ok {
@@ -167,6 +174,8 @@ func fiberDetail(code domain.Code) string {
 		return "No resource exists at this path."
 	case domain.CodePayloadTooLarge:
 		return "The request body is too large."
+	case domain.CodeHeadersTooLarge:
+		return "The request header block is too large."
 	case domain.CodeRateLimited:
 		return "Too many requests; try again later."
 	default:

@@ -102,6 +102,11 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// headerLimit bounds the request line and header block together (fasthttp's read
+// buffer); a larger one answers 431 headers_too_large. authd's requests carry a
+// bearer token of a few hundred bytes at most.
+const headerLimit = 4 << 10
+
 // Server timeouts: a slow client cannot hold a connection for long, and keep-alive
 // connections are recycled.
 const (
@@ -120,12 +125,14 @@ func New(a *app.App, opts Options) *fiber.App {
 		AppName:               "authd",
 		Immutable:             true, // values from Params, Get and Query outlive the handler (sessions store the user agent)
 		BodyLimit:             opts.BodyLimit,
+		ReadBufferSize:        headerLimit,
 		ErrorHandler:          errs.handle,
 		DisableStartupMessage: true,
 		ReadTimeout:           readTimeout,
 		WriteTimeout:          writeTimeout,
 		IdleTimeout:           idleTimeout,
 	})
+	guardFraming(f, errs)
 
 	f.Use(resolveClientIP(newClientIPs(opts.TrustedProxies)))
 	f.Use(observe(errs, newMetrics(opts.Registry), opts.Logger))

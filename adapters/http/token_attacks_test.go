@@ -125,6 +125,19 @@ func TestTokenAttacks(t *testing.T) {
 				},
 			},
 			{
+				// RFC 7519 §2: a NumericDate is a JSON number; a string holding one,
+				// even signed with the service's own key, is not one authd mints.
+				name: "exp as a JSON string, signed with the service key", via: onMe, status: 401, code: "token_invalid",
+				token: func(t *testing.T, g genuine) string {
+					exp, ok := g.claims["exp"].(json.Number)
+					if !ok {
+						t.Fatalf("genuine exp = %#v, want a number", g.claims["exp"])
+					}
+					g.claims["exp"] = exp.String()
+					return handSign(t, gjwt.SigningMethodEdDSA, g.key, g.kid, nil, g.claims)
+				},
+			},
+			{
 				name: "expired", via: onMe, advance: 15*time.Minute + jwt.DefaultLeeway + time.Second, status: 401, code: "token_expired",
 				token: func(_ *testing.T, g genuine) string { return g.access },
 			},

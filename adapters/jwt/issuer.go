@@ -121,6 +121,32 @@ type accessClaims struct {
 // errMissingClaims marks a token without the claims every authd token carries.
 var errMissingClaims = errors.New("required claim missing or invalid")
 
+// errDateNotNumber marks a token whose exp, iat or nbf is not a JSON number.
+var errDateNotNumber = errors.New("exp, iat or nbf is not a JSON number")
+
+// UnmarshalJSON decodes the payload after checking that exp, iat and nbf, when
+// present, are JSON numbers. RFC 7519 §2 defines a NumericDate as a number, but
+// golang-jwt also takes a string holding one ("exp":"1700000000"); a verifier that
+// reads dates more loosely than other verifiers of the same token is one an attacker
+// can play against them, so authd takes only the form it mints.
+func (c *accessClaims) UnmarshalJSON(b []byte) error {
+	var dates struct {
+		Exp json.RawMessage `json:"exp"`
+		Iat json.RawMessage `json:"iat"`
+		Nbf json.RawMessage `json:"nbf"`
+	}
+	if err := json.Unmarshal(b, &dates); err != nil {
+		return err
+	}
+	for _, d := range []json.RawMessage{dates.Exp, dates.Iat, dates.Nbf} {
+		if len(d) > 0 && d[0] != '-' && (d[0] < '0' || d[0] > '9') && string(d) != "null" {
+			return errDateNotNumber
+		}
+	}
+	type plain accessClaims // the same fields without this method, so no recursion
+	return json.Unmarshal(b, (*plain)(c))
+}
+
 // Validate is called by the parser after the registered claims pass; it insists on
 // the claims authd's endpoints rely on.
 func (c *accessClaims) Validate() error {
@@ -238,6 +264,8 @@ func classify(err error) error {
 		msg = "The access token was signed with an unknown key."
 	case errors.Is(err, errAlgMismatch):
 		msg = "The access token's algorithm does not match its key."
+	case errors.Is(err, errDateNotNumber):
+		msg = "The access token is malformed: exp, iat and nbf must be numbers."
 	case errors.Is(err, gjwt.ErrTokenMalformed):
 		msg = "The access token is malformed."
 	case errors.Is(err, gjwt.ErrTokenSignatureInvalid):

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -243,6 +244,10 @@ func TestVerifyRefusesAttacks(t *testing.T) {
 		{"no exp", handSign(t, gjwt.SigningMethodEdDSA, edKey, edHeader, with(func(c gjwt.MapClaims) { delete(c, "exp") })), domain.CodeTokenInvalid},
 		{"no iss", handSign(t, gjwt.SigningMethodEdDSA, edKey, edHeader, with(func(c gjwt.MapClaims) { delete(c, "iss") })), domain.CodeTokenInvalid},
 		{"unknown role", handSign(t, gjwt.SigningMethodEdDSA, edKey, edHeader, with(func(c gjwt.MapClaims) { c["role"] = "root" })), domain.CodeTokenInvalid},
+		{"exp as a string", handSign(t, gjwt.SigningMethodEdDSA, edKey, edHeader, with(func(c gjwt.MapClaims) { c["exp"] = strconv.FormatInt(now.Add(time.Minute).Unix(), 10) })), domain.CodeTokenInvalid},
+		{"iat as a string", handSign(t, gjwt.SigningMethodEdDSA, edKey, edHeader, with(func(c gjwt.MapClaims) { c["iat"] = strconv.FormatInt(now.Unix(), 10) })), domain.CodeTokenInvalid},
+		{"nbf as a string", handSign(t, gjwt.SigningMethodEdDSA, edKey, edHeader, with(func(c gjwt.MapClaims) { c["nbf"] = strconv.FormatInt(now.Unix(), 10) })), domain.CodeTokenInvalid},
+		{"exp as a boolean", handSign(t, gjwt.SigningMethodEdDSA, edKey, edHeader, with(func(c gjwt.MapClaims) { c["exp"] = true })), domain.CodeTokenInvalid},
 		{"fresh not a boolean", handSign(t, gjwt.SigningMethodEdDSA, edKey, edHeader, with(func(c gjwt.MapClaims) { c["fresh"] = "yes" })), domain.CodeTokenInvalid},
 		{"audience list without ours", handSign(t, gjwt.SigningMethodEdDSA, edKey, edHeader, with(func(c gjwt.MapClaims) { c["aud"] = []string{"billing", "crm"} })), domain.CodeTokenInvalid},
 		{"refresh token", codec.Encode(domain.RefreshToken{SessionID: testSession, Counter: 1}), domain.CodeTokenInvalid},
@@ -252,6 +257,7 @@ func TestVerifyRefusesAttacks(t *testing.T) {
 		badAlg    = "algorithm"
 		badSig    = "signature is invalid"
 		missing   = "lacks required claims"
+		notNumber = "must be numbers"
 	)
 	reasons := map[string]string{
 		"empty": malformed, "garbage": malformed, "two segments": malformed, "four segments": malformed,
@@ -265,6 +271,7 @@ func TestVerifyRefusesAttacks(t *testing.T) {
 		"expired and wrong issuer": "another issuer", "unknown kid": "unknown key", "no kid": "unknown key",
 		"typ JWT": "not an access token", "no typ": "not an access token", "crit header": "critical header",
 		"no sub": missing, "no sid": missing, "no jti": missing, "no exp": missing, "no iss": missing,
+		"exp as a string": notNumber, "iat as a string": notNumber, "nbf as a string": notNumber, "exp as a boolean": notNumber,
 		"unknown role": missing, "fresh not a boolean": malformed, "audience list without ours": "another audience",
 		"refresh token": malformed,
 	}
