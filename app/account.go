@@ -48,24 +48,17 @@ func (a *App) DeleteAccount(ctx context.Context, p Principal, password string) e
 }
 
 // ForgotPassword mails a password-reset token (valid one hour, replacing earlier
-// ones) if the address belongs to an account that is not disabled. It answers the
-// same whether or not it does. Returns validation_failed for a malformed address.
+// ones) if the address belongs to an account that is not disabled. Only the
+// address is checked inside the request; the rest happens in the background (see
+// mailLink), so the answer is the same, and takes as long, whether or not it does.
+// Returns validation_failed for a malformed address, unavailable when the
+// background queue stays full for as long as ctx allows.
 func (a *App) ForgotPassword(ctx context.Context, email string) error {
-	u, err := a.mailRecipient(ctx, email)
-	if u == nil || err != nil || u.Status == domain.StatusDisabled {
-		return err
-	}
-	clear, tok, err := a.newOneTimeToken(domain.TokenPasswordReset, u.ID, domain.PasswordResetTokenTTL)
-	if err != nil {
-		return err
-	}
-	if err := a.Tokens.Create(ctx, tok); err != nil {
-		return err
-	}
-	a.notify(ctx, "password_reset", u.ID, func(ctx context.Context) error {
-		return a.Notifier.SendPasswordReset(ctx, *u, clear)
+	return a.mailLink(ctx, email, linkMail{
+		kind: "password_reset", token: domain.TokenPasswordReset, ttl: domain.PasswordResetTokenTTL,
+		wanted: func(u *domain.User) bool { return u.Status != domain.StatusDisabled },
+		send:   a.Notifier.SendPasswordReset,
 	})
-	return nil
 }
 
 // ResetPassword sets a new password with a reset token and revokes every session,

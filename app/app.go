@@ -5,7 +5,6 @@ package app
 
 import (
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/authd/authd/domain"
@@ -33,9 +32,15 @@ type Config struct {
 	// MaxPageSize caps ListUsers' limit; DefaultPageSize is used when none is given.
 	MaxPageSize     int
 	DefaultPageSize int
-	// AsyncNotify sends mails in the background (see App.Drain) instead of inside
-	// the request.
+	// AsyncNotify moves mails, and the lookup, token and mail behind forgot and
+	// resend, onto a bounded background queue (see App.Drain) instead of doing them
+	// inside the request; authd always sets it. Off, everything happens inside the
+	// request, which tests that read the mail right after a call rely on.
 	AsyncNotify bool
+	// BackgroundWorkers run the queue's jobs (at least one); BackgroundQueue jobs
+	// may wait for them before a request has to wait for room.
+	BackgroundWorkers int
+	BackgroundQueue   int
 }
 
 // DefaultConfig returns the documented defaults (ARCHITECTURE.md §2, §4).
@@ -51,6 +56,8 @@ func DefaultConfig() Config {
 		LockoutForget:     24 * time.Hour,
 		MaxPageSize:       100,
 		DefaultPageSize:   20,
+		BackgroundWorkers: 4,
+		BackgroundQueue:   1024,
 	}
 }
 
@@ -74,15 +81,21 @@ type Deps struct {
 type App struct {
 	Deps
 	cfg   Config
-	mails sync.WaitGroup
+	queue *queue // nil without AsyncNotify
 }
 
-// New returns the use cases over deps. A nil Logger discards logs.
+// New returns the use cases over deps. A nil Logger discards logs. With
+// cfg.AsyncNotify it starts the background workers, which live as long as the
+// process.
 func New(deps Deps, cfg Config) *App {
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &App{Deps: deps, cfg: cfg}
+	a := &App{Deps: deps, cfg: cfg}
+	if cfg.AsyncNotify {
+		a.queue = newQueue(cfg.BackgroundWorkers, cfg.BackgroundQueue)
+	}
+	return a
 }
 
 // Principal is the caller behind a verified access token whose session is live.

@@ -13,6 +13,19 @@ import (
 // oneTimeTokenBytes is the entropy of activation and reset tokens: 256 bits.
 const oneTimeTokenBytes = 32
 
+// storeToken stores a fresh one-time token of kind for userID (replacing the
+// account's earlier ones of that kind) and returns its clear form.
+func (a *App) storeToken(ctx context.Context, kind domain.TokenKind, userID string, ttl time.Duration) (string, error) {
+	clear, tok, err := a.newOneTimeToken(kind, userID, ttl)
+	if err != nil {
+		return "", err
+	}
+	if err := a.Tokens.Create(ctx, tok); err != nil {
+		return "", err
+	}
+	return clear, nil
+}
+
 // newOneTimeToken returns a fresh clear token and its stored form.
 func (a *App) newOneTimeToken(kind domain.TokenKind, userID string, ttl time.Duration) (string, *domain.OneTimeToken, error) {
 	b := make([]byte, oneTimeTokenBytes)
@@ -50,31 +63,3 @@ func validate(errs ...*domain.FieldError) error {
 	}
 	return domain.Invalid(fields...)
 }
-
-// notify hands a mail to the notifier without letting its failure fail the request
-// that caused it; the notifier's error is logged with the reason. With AsyncNotify
-// the mail goes out in the background, so a slow mail server neither slows the
-// request nor reveals through timing whether an address has an account; Drain waits
-// for those deliveries at shutdown. The context is detached so a client hanging up
-// does not cancel the mail.
-func (a *App) notify(ctx context.Context, what string, userID string, send func(context.Context) error) {
-	ctx = context.WithoutCancel(ctx)
-	deliver := func() {
-		if err := send(ctx); err != nil {
-			a.Logger.ErrorContext(ctx, "notification failed", "kind", what, "user_id", userID, "err", err)
-		}
-	}
-	if !a.cfg.AsyncNotify {
-		deliver()
-		return
-	}
-	a.mails.Add(1)
-	go func() {
-		defer a.mails.Done()
-		deliver()
-	}()
-}
-
-// Drain waits until every notification handed to the background has been delivered
-// or has failed, so a graceful shutdown loses no acknowledged mail.
-func (a *App) Drain() { a.mails.Wait() }

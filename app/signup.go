@@ -78,11 +78,8 @@ func (a *App) createUser(ctx context.Context, in SignUpInput, role domain.Role, 
 // sendActivation stores a new activation token for u (replacing older ones) and
 // mails it. Only storing can fail the caller; a failed mail is logged.
 func (a *App) sendActivation(ctx context.Context, u *domain.User) error {
-	clear, tok, err := a.newOneTimeToken(domain.TokenActivation, u.ID, domain.ActivationTokenTTL)
+	clear, err := a.storeToken(ctx, domain.TokenActivation, u.ID, domain.ActivationTokenTTL)
 	if err != nil {
-		return err
-	}
-	if err := a.Tokens.Create(ctx, tok); err != nil {
 		return err
 	}
 	a.notify(ctx, "activation", u.ID, func(ctx context.Context) error {
@@ -101,27 +98,14 @@ func (a *App) Activate(ctx context.Context, token string) (*domain.User, error) 
 }
 
 // ResendActivation mails a new activation token if the address belongs to a pending
-// account. It answers the same whether or not it does, so it reveals nothing.
-// Returns validation_failed for a malformed address only.
+// account. Only the address is checked inside the request; the rest happens in the
+// background (see mailLink), so the answer is the same, and takes as long, whether
+// or not it does. Returns validation_failed for a malformed address, unavailable
+// when the background queue stays full for as long as ctx allows.
 func (a *App) ResendActivation(ctx context.Context, email string) error {
-	u, err := a.mailRecipient(ctx, email)
-	if u == nil || err != nil || u.Status != domain.StatusPending {
-		return err
-	}
-	return a.sendActivation(ctx, u)
-}
-
-// mailRecipient finds the account a "mail me a link" request names. A malformed
-// address is validation_failed; an unknown one is (nil, nil), so the caller answers
-// exactly as for a known one and reveals nothing.
-func (a *App) mailRecipient(ctx context.Context, email string) (*domain.User, error) {
-	email = domain.NormalizeEmail(email)
-	if err := validate(domain.ValidateEmail("email", email)); err != nil {
-		return nil, err
-	}
-	u, err := a.Users.ByEmail(ctx, email)
-	if domain.IsCode(err, domain.CodeNotFound) {
-		return nil, nil
-	}
-	return u, err
+	return a.mailLink(ctx, email, linkMail{
+		kind: "activation", token: domain.TokenActivation, ttl: domain.ActivationTokenTTL,
+		wanted: func(u *domain.User) bool { return u.Status == domain.StatusPending },
+		send:   a.Notifier.SendActivation,
+	})
 }

@@ -149,10 +149,13 @@ type envSetup struct {
 	config func(*app.Config)
 	// options adjust the HTTP Options (rate limits, proxies, ...).
 	options []func(*httpapi.Options)
+	// notifier, when not nil, wraps the recording mailbox (a mail server that is
+	// slow or held, say); the mailbox still records what gets through.
+	notifier func(ports.Notifier) ports.Notifier
 }
 
 // newEnvWith is newEnv with the choices of s.
-func newEnvWith(t *testing.T, backend string, s envSetup) *env {
+func newEnvWith(t testing.TB, backend string, s envSetup) *env {
 	t.Helper()
 	b := s.backend
 	if b == nil {
@@ -191,12 +194,16 @@ func newEnvWith(t *testing.T, backend string, s envSetup) *env {
 		s.config(&cfg)
 	}
 	mail := newMailbox()
+	var notifier ports.Notifier = mail
+	if s.notifier != nil {
+		notifier = s.notifier(mail)
+	}
 	core := app.New(app.Deps{
 		Users: b.Users(), Credentials: b.Credentials(), Throttle: b.Throttle(), Sessions: b.Sessions(), Tokens: b.Tokens(),
 		Hasher:        argon2.New(params, 0),
 		AccessTokens:  issuer,
 		RefreshTokens: codec,
-		Notifier:      mail,
+		Notifier:      notifier,
 		Clock:         clock,
 		Random:        rand.Reader,
 	}, cfg)

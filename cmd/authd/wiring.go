@@ -208,7 +208,8 @@ func (m *Main) Addr() string {
 func (m *Main) Done() <-chan error { return m.served }
 
 // Close stops accepting requests, lets in-flight ones finish within ctx, waits for
-// background mails, and closes the database.
+// the background queue (mails, and the lookups and tokens behind forgot and resend),
+// and closes the database.
 func (m *Main) Close(ctx context.Context) error {
 	var errs []error
 	if m.HTTP != nil && m.ln != nil {
@@ -226,7 +227,7 @@ func (m *Main) Close(ctx context.Context) error {
 		select {
 		case <-drained:
 		case <-ctx.Done():
-			errs = append(errs, errors.New("shutdown timed out before every mail was sent"))
+			errs = append(errs, errors.New("shutdown timed out before the background queue (mails, forgot and resend) was drained"))
 		}
 	}
 	if m.Backend != nil {

@@ -1,0 +1,331 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/authd/authd/adapters/backendtest"
+	"github.com/authd/authd/app"
+	"github.com/authd/authd/domain"
+	"github.com/authd/authd/ports"
+)
+
+// Forgot and resend do only the address check inside the request; the lookup, the
+// token and the mail run on the background queue. These tests pin what that queue
+// promises: the same mails as before, nothing lost on Drain, no job dropped when it
+// is full, and failures logged without secrets.
+
+// gatedMail holds every mail until the test opens the gate, so a test can see what
+// happens while mails are pending. entered receives once per mail that is waiting.
+type gatedMail struct {
+	next    ports.Notifier
+	gate    chan struct{}
+	entered chan string
+}
+
+func newGatedMail(next ports.Notifier) *gatedMail {
+	return &gatedMail{next: next, gate: make(chan struct{}), entered: make(chan string, 64)}
+}
+
+func (g *gatedMail) wait(u domain.User) {
+	g.entered <- u.Email
+	<-g.gate
+}
+
+func (g *gatedMail) SendActivation(ctx context.Context, u domain.User, token string) error {
+	g.wait(u)
+	return g.next.SendActivation(ctx, u, token)
+}
+
+func (g *gatedMail) SendPasswordReset(ctx context.Context, u domain.User, token string) error {
+	g.wait(u)
+	return g.next.SendPasswordReset(ctx, u, token)
+}
+
+// within fails t unless fn returns within d; what names fn in the failure.
+func within(t *testing.T, d time.Duration, what string, fn func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { defer close(done); fn() }()
+	select {
+	case <-done:
+	case <-time.After(d):
+		t.Fatalf("%s did not return within %v", what, d)
+	}
+}
+
+// latest returns the token last mailed to email and the number of mails sent.
+func (o *outbox) latest(email string) (string, int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.tokens[email], o.sent
+}
+
+// admins creates active accounts without mail (CreateAdmin sends none).
+func (f *fixture) admins(t *testing.T, emails ...string) {
+	t.Helper()
+	for _, e := range emails {
+		if _, err := f.app.CreateAdmin(context.Background(), app.SignUpInput{Email: e, Password: password}); err != nil {
+			t.Fatalf("CreateAdmin(%s): %v", e, err)
+		}
+	}
+}
+
+func TestMailLinksInTheBackground(t *testing.T) {
+	t.Parallel()
+	backendtest.Each(t, func(t *testing.T, backend string) {
+		ctx := context.Background()
+		f := newFixtureOn(t, backend, nil, func(c *app.Config) { c.AsyncNotify = true })
+		f.admins(t, "active@example.com", "disabled@example.com")
+		if _, err := f.app.SignUp(ctx, app.SignUpInput{Email: "pending@example.com", Password: password}); err != nil {
+			t.Fatal(err)
+		}
+		f.app.Drain() // the sign-up mail
+		disabled := domain.StatusDisabled
+		dis, err := f.app.Login(ctx, app.LoginInput{Email: "disabled@example.com", Password: password})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.app.UpdateUser(ctx, app.Principal{UserID: "root", Role: domain.RoleAdmin}, dis.User.ID, app.UserPatch{Status: &disabled}); err != nil {
+			t.Fatal(err)
+		}
+
+		// use spends a mailed token the way its link would.
+		reset := func(tok string) error { return f.app.ResetPassword(ctx, tok, "a brand new password") }
+		activate := func(tok string) error { _, err := f.app.Activate(ctx, tok); return err }
+		forgot, resend := f.app.ForgotPassword, f.app.ResendActivation
+		for _, tc := range []struct {
+			name  string
+			call  func(context.Context, string) error
+			email string
+			use   func(string) error // nil: no mail may be sent
+		}{
+			{"forgot, active account", forgot, "active@example.com", reset},
+			{"forgot, pending account", forgot, "pending@example.com", reset},
+			{"forgot, disabled account", forgot, "disabled@example.com", nil},
+			{"forgot, unknown address", forgot, "nobody@example.com", nil},
+			{"resend, pending account", resend, "pending@example.com", activate},
+			{"resend, active account", resend, "active@example.com", nil},
+			{"resend, disabled account", resend, "disabled@example.com", nil},
+			{"resend, unknown address", resend, "nobody@example.com", nil},
+		} {
+			before, sentBefore := f.mail.latest(tc.email)
+			if err := tc.call(ctx, "  "+strings.ToUpper(tc.email)); err != nil {
+				t.Fatalf("%s: %v, want nil", tc.name, err)
+			}
+			f.app.Drain()
+			after, sent := f.mail.latest(tc.email)
+			if tc.use == nil {
+				if sent != sentBefore {
+					t.Errorf("%s: %d mails sent, want none", tc.name, sent-sentBefore)
+				}
+				continue
+			}
+			if sent != sentBefore+1 || after == "" || after == before {
+				t.Errorf("%s: %d mails sent, token %q (before %q); want one mail with a new token", tc.name, sent-sentBefore, after, before)
+				continue
+			}
+			if err := tc.use(after); err != nil {
+				t.Errorf("%s: the mailed token was refused: %v", tc.name, err)
+			}
+		}
+	})
+}
+
+func TestMailLinksRefuseMalformedAddressesInTheRequest(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, func(c *app.Config) { c.AsyncNotify = true })
+	for name, call := range map[string]func(context.Context, string) error{
+		"forgot": f.app.ForgotPassword, "resend": f.app.ResendActivation,
+	} {
+		wantCode(t, name+" with a malformed address", call(context.Background(), "not-an-address"), domain.CodeValidationFailed)
+	}
+}
+
+func TestDrainWaitsForQueuedWork(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var gated *gatedMail
+	f := newFixtureOn(t, "sqlite", func(d *app.Deps) { gated = newGatedMail(d.Notifier); d.Notifier = gated },
+		func(c *app.Config) { c.AsyncNotify = true; c.BackgroundWorkers = 1 })
+	emails := []string{"d1@example.com", "d2@example.com", "d3@example.com"}
+	f.admins(t, emails...)
+
+	// The mails cannot go out yet, so the requests return only if they do not wait.
+	within(t, 5*time.Second, "forgot while the mail server is held", func() {
+		for _, e := range emails {
+			if err := f.app.ForgotPassword(ctx, e); err != nil {
+				t.Errorf("ForgotPassword(%s): %v", e, err)
+			}
+		}
+	})
+	<-gated.entered // the first job is at the mail server, the others queue behind it
+	drained := make(chan struct{})
+	go func() { f.app.Drain(); close(drained) }()
+	select {
+	case <-drained:
+		t.Fatal("Drain returned while three mails were still held")
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(gated.gate)
+	select {
+	case <-drained:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Drain did not return within 10s of the mail server answering")
+	}
+	for _, e := range emails {
+		tok, _ := f.mail.latest(e)
+		if tok == "" {
+			t.Errorf("after Drain no reset mail for %s", e)
+			continue
+		}
+		if err := f.app.ResetPassword(ctx, tok, "a brand new password"); err != nil {
+			t.Errorf("reset with the token mailed to %s: %v", e, err)
+		}
+	}
+}
+
+func TestFullQueueBlocksRatherThanDrops(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var gated *gatedMail
+	f := newFixtureOn(t, "sqlite", func(d *app.Deps) { gated = newGatedMail(d.Notifier); d.Notifier = gated },
+		func(c *app.Config) { c.AsyncNotify = true; c.BackgroundWorkers = 1; c.BackgroundQueue = 1 })
+	f.admins(t, "q1@example.com", "q2@example.com", "q3@example.com", "q4@example.com")
+
+	// q1 holds the only worker at the mail server, q2 fills the one free place.
+	if err := f.app.ForgotPassword(ctx, "q1@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	<-gated.entered
+	if err := f.app.ForgotPassword(ctx, "q2@example.com"); err != nil {
+		t.Fatal(err)
+	}
+
+	// q3 waits for room as long as its context allows, then is refused, not dropped
+	// behind a 202.
+	short, cancel := context.WithTimeout(ctx, 150*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := f.app.ForgotPassword(short, "q3@example.com")
+	wantCode(t, "forgot while the queue is full until the deadline", err, domain.CodeUnavailable)
+	if waited := time.Since(start); waited < 150*time.Millisecond {
+		t.Errorf("forgot on a full queue returned after %v, want it to wait for room until the 150ms deadline", waited)
+	}
+
+	// q4 has no deadline: it waits until the worker makes room.
+	q4 := make(chan error, 1)
+	go func() { q4 <- f.app.ForgotPassword(ctx, "q4@example.com") }()
+	select {
+	case err := <-q4:
+		t.Fatalf("forgot on a full queue returned %v while the queue was still full, want it to wait", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(gated.gate)
+	select {
+	case err := <-q4:
+		if err != nil {
+			t.Fatalf("forgot once the queue had room: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("forgot still waiting 10s after the queue had room")
+	}
+	f.app.Drain()
+	for email, want := range map[string]bool{"q1@example.com": true, "q2@example.com": true, "q3@example.com": false, "q4@example.com": true} {
+		if tok, _ := f.mail.latest(email); (tok != "") != want {
+			t.Errorf("mail for %s: token %q, want mailed=%v", email, tok, want)
+		}
+	}
+}
+
+// failingTokens refuses to store any token.
+type failingTokens struct{ ports.TokenStore }
+
+func (failingTokens) Create(context.Context, *domain.OneTimeToken) error {
+	return domain.Errorf(domain.CodeUnavailable, "The database is not answering.")
+}
+
+// failingMail records the token it was given and fails.
+type failingMail struct {
+	mu    sync.Mutex
+	token string
+}
+
+func (m *failingMail) fail(token string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.token = token
+	return errors.New("smtp: 451 try again later")
+}
+
+func (m *failingMail) SendActivation(_ context.Context, _ domain.User, token string) error {
+	return m.fail(token)
+}
+
+func (m *failingMail) SendPasswordReset(_ context.Context, _ domain.User, token string) error {
+	return m.fail(token)
+}
+
+// syncBuffer is a bytes.Buffer the background workers may write to concurrently.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestMailLinkFailuresAreLoggedNotReturned(t *testing.T) {
+	t.Parallel()
+	const email = "unlucky@example.com"
+	for _, tc := range []struct {
+		name string
+		wrap func(*app.Deps, *failingMail)
+		want string
+	}{
+		{"the token cannot be stored", func(d *app.Deps, _ *failingMail) { d.Tokens = failingTokens{d.Tokens} },
+			`"msg":"storing the token of a mail link failed","kind":"password_reset","user_id":"`},
+		{"the mail cannot be sent", func(d *app.Deps, m *failingMail) { d.Notifier = m },
+			`"msg":"notification failed","kind":"password_reset","user_id":"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			logs := &syncBuffer{}
+			mail := &failingMail{}
+			f := newFixtureOn(t, "sqlite", func(d *app.Deps) {
+				d.Logger = slog.New(slog.NewJSONHandler(logs, nil))
+				tc.wrap(d, mail)
+			}, func(c *app.Config) { c.AsyncNotify = true })
+			f.admins(t, email)
+			if err := f.app.ForgotPassword(context.Background(), email); err != nil {
+				t.Fatalf("ForgotPassword: %v, want nil (a background failure is logged, not returned)", err)
+			}
+			f.app.Drain()
+			out := logs.String()
+			if !strings.Contains(out, tc.want) {
+				t.Errorf("log %q does not contain %q", out, tc.want)
+			}
+			mail.mu.Lock()
+			token := mail.token
+			mail.mu.Unlock()
+			if strings.Contains(out, email) || strings.Contains(out, "unlucky") || (token != "" && strings.Contains(out, token)) {
+				t.Errorf("log %q names the address or the token", out)
+			}
+		})
+	}
+}
