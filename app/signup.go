@@ -38,14 +38,14 @@ func (a *App) CreateAdmin(ctx context.Context, in SignUpInput) (*domain.User, er
 }
 
 func (a *App) createUser(ctx context.Context, in SignUpInput, role domain.Role, active bool) (*domain.User, error) {
-	email := domain.NormalizeEmail(in.Email)
-	username := domain.NormalizeUsername(in.Username)
+	email, emailErr := a.email("email", in.Email)
+	username, usernameErr := a.username("username", in.Username)
 	name := strings.TrimSpace(in.Name)
 	mobile := strings.TrimSpace(in.Mobile)
 	if err := validate(
-		domain.ValidateEmail("email", email),
+		emailErr,
 		domain.ValidatePassword("password", in.Password),
-		domain.ValidateUsername("username", username),
+		usernameErr,
 		domain.ValidateName("name", name),
 		domain.ValidateMobile("mobile", mobile),
 	); err != nil {
@@ -115,11 +115,11 @@ func (a *App) ResendActivation(ctx context.Context, email string) error {
 // address is validation_failed; an unknown one is (nil, nil), so the caller answers
 // exactly as for a known one and reveals nothing.
 func (a *App) mailRecipient(ctx context.Context, email string) (*domain.User, error) {
-	email = domain.NormalizeEmail(email)
-	if err := validate(domain.ValidateEmail("email", email)); err != nil {
+	normalised, fe := a.email("email", email)
+	if err := validate(fe); err != nil {
 		return nil, err
 	}
-	u, err := a.Users.ByEmail(ctx, email)
+	u, err := a.userByEmail(ctx, normalised, email)
 	if domain.IsCode(err, domain.CodeNotFound) {
 		return nil, nil
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/authd/authd/adapters/argon2"
 	"github.com/authd/authd/adapters/backendtest"
 	httpapi "github.com/authd/authd/adapters/http"
+	"github.com/authd/authd/adapters/identifiers"
 	"github.com/authd/authd/adapters/jwt"
 	"github.com/authd/authd/app"
 	"github.com/authd/authd/domain"
@@ -199,6 +200,7 @@ func newEnvWith(t *testing.T, backend string, s envSetup) *env {
 		Notifier:      mail,
 		Clock:         clock,
 		Random:        rand.Reader,
+		Identifiers:   identifiers.New(),
 	}, cfg)
 	e := &env{core: core, backend: b, clock: clock, mail: mail, registry: prometheus.NewRegistry(), ready: &readiness{}}
 	opts := httpapi.Options{
