@@ -79,7 +79,13 @@ func (a *App) UpdateUser(ctx context.Context, p Principal, id string, patch User
 	if !p.IsAdmin() && (p.UserID != id || patch.Role != nil || patch.Status != nil) {
 		return nil, errForbidden()
 	}
-	if err := patch.validate(); err != nil {
+	var usernameErr *domain.FieldError
+	if patch.Username != nil {
+		username := ""
+		username, usernameErr = a.username("username", *patch.Username)
+		patch.Username = &username
+	}
+	if err := patch.validate(usernameErr); err != nil {
 		return nil, err
 	}
 	now := a.Clock.Now()
@@ -100,13 +106,11 @@ func (a *App) UpdateUser(ctx context.Context, p Principal, id string, patch User
 }
 
 // validate checks the patch's values on their own; none depends on the account.
-func (patch UserPatch) validate() error {
-	var fields []*domain.FieldError
+// The username has been normalised already, usernameErr being its verdict.
+func (patch UserPatch) validate(usernameErr *domain.FieldError) error {
+	fields := []*domain.FieldError{usernameErr}
 	if patch.Name != nil {
 		fields = append(fields, domain.ValidateName("name", strings.TrimSpace(*patch.Name)))
-	}
-	if patch.Username != nil {
-		fields = append(fields, domain.ValidateUsername("username", domain.NormalizeUsername(*patch.Username)))
 	}
 	if patch.Mobile != nil {
 		fields = append(fields, domain.ValidateMobile("mobile", strings.TrimSpace(*patch.Mobile)))
@@ -127,7 +131,7 @@ func (patch UserPatch) apply(u *domain.User, now time.Time) (disabling bool) {
 		u.Name = strings.TrimSpace(*patch.Name)
 	}
 	if patch.Username != nil {
-		u.Username = domain.NormalizeUsername(*patch.Username)
+		u.Username = *patch.Username // normalised by UpdateUser
 	}
 	if patch.Mobile != nil {
 		u.Mobile = strings.TrimSpace(*patch.Mobile)

@@ -74,7 +74,9 @@ type Deps struct {
 	Notifier      ports.Notifier
 	Clock         ports.Clock
 	Random        ports.Random
-	Logger        *slog.Logger
+	// Identifiers normalises e-mail addresses and usernames; required.
+	Identifiers ports.Identifiers
+	Logger      *slog.Logger
 }
 
 // App is the set of use cases.
@@ -86,8 +88,13 @@ type App struct {
 
 // New returns the use cases over deps. A nil Logger discards logs. With
 // cfg.AsyncNotify it starts the background workers, which live as long as the
-// process.
+// process. Identifiers has no fallback: a stdlib-only rule would store lookalikes
+// the real one refuses, so a missing one is a wiring mistake and panics here
+// rather than at first use.
 func New(deps Deps, cfg Config) *App {
+	if deps.Identifiers == nil {
+		panic("app.New: Deps.Identifiers is required")
+	}
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}

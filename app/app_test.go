@@ -10,6 +10,7 @@ import (
 
 	"github.com/authd/authd/adapters/argon2"
 	"github.com/authd/authd/adapters/backendtest"
+	"github.com/authd/authd/adapters/identifiers"
 	"github.com/authd/authd/adapters/jwt"
 	"github.com/authd/authd/app"
 	"github.com/authd/authd/domain"
@@ -100,6 +101,7 @@ func newFixtureOn(t *testing.T, backend string, wrap func(*app.Deps), adjust fun
 		Notifier:      mail,
 		Clock:         c,
 		Random:        rand.Reader,
+		Identifiers:   identifiers.New(),
 	}
 	if wrap != nil {
 		wrap(&deps)

@@ -17,16 +17,18 @@ type LoginInput struct {
 	Client   Client
 }
 
-// Login checks the password and opens a session. Returns validation_failed,
+// Login checks the password and opens a session. Returns validation_failed (also
+// for an identifier the Identifiers port refuses, such as one with invisible
+// characters),
 // invalid_credentials (unknown account or wrong password — indistinguishable, and
 // both spend one hash), rate_limited (the identifier is backing off after repeated
 // attempts, whether or not an account has it), and, only after a correct password,
 // account_not_active or account_disabled.
 func (a *App) Login(ctx context.Context, in LoginInput) (*TokenPair, error) {
-	email := domain.NormalizeEmail(in.Email)
-	username := domain.NormalizeUsername(in.Username)
-	var fields []*domain.FieldError
-	if email == "" && username == "" {
+	email, emailErr := a.Identifiers.Email("email", in.Email)
+	username, usernameErr := a.Identifiers.Username("username", in.Username)
+	fields := []*domain.FieldError{emailErr, usernameErr}
+	if email == "" && username == "" && emailErr == nil && usernameErr == nil {
 		fields = append(fields, &domain.FieldError{Field: "email", Code: "required", Message: "Email or username is required."})
 	}
 	if in.Password == "" {
@@ -48,7 +50,7 @@ func (a *App) Login(ctx context.Context, in LoginInput) (*TokenPair, error) {
 	var u *domain.User
 	var err error
 	if email != "" {
-		u, err = a.Users.ByEmail(ctx, email)
+		u, err = a.userByEmail(ctx, email, in.Email)
 	} else {
 		u, err = a.Users.ByUsername(ctx, username)
 	}

@@ -26,12 +26,12 @@ type linkMail struct {
 // fails in the job is logged (with the user id, never the address or a token) and
 // never reaches the caller, who is told 202 either way.
 func (a *App) mailLink(ctx context.Context, email string, m linkMail) error {
-	email = domain.NormalizeEmail(email)
-	if err := validate(domain.ValidateEmail("email", email)); err != nil {
+	normalised, fe := a.email("email", email)
+	if err := validate(fe); err != nil {
 		return err
 	}
 	return a.background(ctx, func(ctx context.Context) {
-		u, err := a.Users.ByEmail(ctx, email)
+		u, err := a.userByEmail(ctx, normalised, email)
 		if domain.IsCode(err, domain.CodeNotFound) {
 			return
 		}

@@ -38,14 +38,14 @@ func (a *App) CreateAdmin(ctx context.Context, in SignUpInput) (*domain.User, er
 }
 
 func (a *App) createUser(ctx context.Context, in SignUpInput, role domain.Role, active bool) (*domain.User, error) {
-	email := domain.NormalizeEmail(in.Email)
-	username := domain.NormalizeUsername(in.Username)
+	email, emailErr := a.email("email", in.Email)
+	username, usernameErr := a.username("username", in.Username)
 	name := strings.TrimSpace(in.Name)
 	mobile := strings.TrimSpace(in.Mobile)
 	if err := validate(
-		domain.ValidateEmail("email", email),
+		emailErr,
 		domain.ValidatePassword("password", in.Password),
-		domain.ValidateUsername("username", username),
+		usernameErr,
 		domain.ValidateName("name", name),
 		domain.ValidateMobile("mobile", mobile),
 	); err != nil {

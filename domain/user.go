@@ -66,15 +66,13 @@ var (
 	mobilePattern   = regexp.MustCompile(`^\+?[0-9 ()-]{4,20}$`)
 )
 
-// NormalizeEmail trims and lower-cases an address. Lower-casing the local part is
-// not strictly RFC 5321, but every mainstream provider treats it case-insensitively
+// NormalizeEmail trims and lower-cases an address: the rule addresses were stored
+// under before the Identifiers port (ports.Identifiers) normalised them by Unicode.
+// It is kept so that lookups can still find an account stored under it; new
+// addresses are never stored in this form. Lower-casing the local part is not
+// strictly RFC 5321, but every mainstream provider treats it case-insensitively
 // and users expect "Ann@x.io" and "ann@x.io" to be one account.
 func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
-
-// NormalizeUsername trims and lower-cases a username.
-func NormalizeUsername(username string) string {
-	return strings.ToLower(strings.TrimSpace(username))
-}
 
 // ValidateEmail checks a normalised address and returns a field error or nil.
 func ValidateEmail(field, email string) *FieldError {

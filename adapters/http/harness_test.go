@@ -28,6 +28,7 @@ import (
 	"github.com/authd/authd/adapters/argon2"
 	"github.com/authd/authd/adapters/backendtest"
 	httpapi "github.com/authd/authd/adapters/http"
+	"github.com/authd/authd/adapters/identifiers"
 	"github.com/authd/authd/adapters/jwt"
 	"github.com/authd/authd/app"
 	"github.com/authd/authd/domain"
@@ -206,6 +207,7 @@ func newEnvWith(t testing.TB, backend string, s envSetup) *env {
 		Notifier:      notifier,
 		Clock:         clock,
 		Random:        rand.Reader,
+		Identifiers:   identifiers.New(),
 	}, cfg)
 	e := &env{core: core, backend: b, clock: clock, mail: mail, registry: prometheus.NewRegistry(), ready: &readiness{}}
 	opts := httpapi.Options{

@@ -34,7 +34,8 @@ func sendJSON(c *fiber.Ctx, status int, v any) error {
 // invalid_request; a value of the wrong type for a field is validation_failed naming
 // that field. Unknown fields are ignored on purpose: a client may send more than this
 // version reads, and fields such as role or status in a sign-up are simply never
-// looked at.
+// looked at. A string field holding a control character is validation_failed
+// naming it (see checkStrings), whichever backend would have stored it.
 func decodeJSON(c *fiber.Ctx, dst any) error {
 	body := c.Body()
 	if len(bytes.TrimSpace(body)) == 0 {
@@ -47,7 +48,7 @@ func decodeJSON(c *fiber.Ctx, dst any) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return domain.Errorf(domain.CodeInvalidRequest, "The request body must hold exactly one JSON object.")
 	}
-	return nil
+	return checkStrings(dst)
 }
 
 // jsonError classifies a decoding failure.

@@ -145,6 +145,7 @@ func New(a *app.App, opts Options) *fiber.App {
 		MaxAge:        600,
 	}))
 	f.Use(requireJSON)
+	f.Use(refuseControlTarget)
 
 	h := &handlers{app: a, opts: opts}
 	r := router{f: f, table: routes}

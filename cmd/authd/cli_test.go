@@ -81,6 +81,9 @@ func TestCLIMigrateAndAdminCreate(t *testing.T) {
 	if code, _, _ := runCLI(t, env, "pw\n", "admin", "create"); code != 2 {
 		t.Errorf("admin create without --email: code %d, want 2", code)
 	}
+	if code, out, errOut := runCLI(t, env, "", "check-identities"); code != 0 || !strings.Contains(out, "no account needs attention") {
+		t.Errorf("check-identities on normalised accounts: code %d, stdout %q, stderr %q; want 0", code, out, errOut)
+	}
 
 	cfg := testConfig(t, db, nil)
 	s := startServer(t, cfg)

@@ -5,6 +5,7 @@
 //	authd migrate                                  create or upgrade the schema, then exit
 //	authd admin create --email E [--username U]    create an active admin; password on stdin
 //	authd keygen [--alg EdDSA|RS256|ES256]         print a new PEM signing key
+//	authd check-identities                         report addresses that collide under Unicode normalisation
 //	authd version                                  print the version
 package main
 
@@ -33,6 +34,8 @@ commands:
   migrate                                 create or upgrade the database schema and exit
   admin create --email E [--username U]   create an active admin; reads the password from stdin
   keygen [--alg EdDSA|RS256|ES256]        write a new PEM private key to stdout
+  check-identities                        report stored e-mails and usernames that Unicode
+                                          normalisation refuses, changes or folds together
   version                                 print the version
 
 Configuration comes from AUTH_* environment variables and an optional .env file;
@@ -56,6 +59,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = adminCommand(ctx, args, stdin, stdout, stderr)
 	case "keygen":
 		err = keygen(args, stdout, stderr)
+	case "check-identities":
+		err = checkIdentities(ctx, args, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "authd", version)
 	case "help", "--help", "-h":

@@ -14,6 +14,7 @@ import (
 
 	"github.com/authd/authd/adapters/argon2"
 	httpapi "github.com/authd/authd/adapters/http"
+	"github.com/authd/authd/adapters/identifiers"
 	"github.com/authd/authd/adapters/jwt"
 	"github.com/authd/authd/adapters/notify"
 	"github.com/authd/authd/app"
@@ -97,6 +98,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Main, err er
 		Notifier:      notifier,
 		Clock:         systemClock{},
 		Random:        rand.Reader,
+		Identifiers:   identifiers.New(),
 		Logger:        logger,
 	}, appCfg)
 
