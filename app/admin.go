@@ -33,7 +33,7 @@ func (a *App) ListUsers(ctx context.Context, p Principal, cursor string, limit i
 	after := ""
 	if cursor != "" {
 		b, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err != nil || len(b) == 0 || len(b) > 64 || strings.ContainsAny(string(b), "\x00") {
+		if err != nil || !domain.IsID(string(b)) {
 			return nil, domain.Invalid(domain.FieldError{Field: "cursor", Code: "invalid", Message: "Cursor is not valid."})
 		}
 		after = string(b)
@@ -163,17 +163,23 @@ func (a *App) DeleteUser(ctx context.Context, p Principal, id string) error {
 	return a.Users.Delete(ctx, id)
 }
 
-// AdminActivate activates a pending account without its token; an account in
-// another status is returned as it is. The status is judged in the same store step
-// that writes it, so a concurrent disable is not undone. Admins only. Returns
-// forbidden, not_found.
+// AdminActivate activates a pending account without its token; an active account
+// is returned as it is. A disabled account is refused with conflict: it was
+// switched off on purpose, and turning it back on is an explicit status change
+// (UpdateUser), not a side effect of "activate". The status is judged in the same
+// store step that writes it, so a concurrent disable is not undone. Admins only.
+// Returns forbidden, not_found, conflict.
 func (a *App) AdminActivate(ctx context.Context, p Principal, id string) (*domain.User, error) {
 	if !p.IsAdmin() {
 		return nil, errForbidden()
 	}
 	now := a.Clock.Now()
 	return a.Users.Update(ctx, id, func(u *domain.User) error {
-		if u.Status == domain.StatusPending {
+		switch u.Status {
+		case domain.StatusDisabled:
+			return domain.Errorf(domain.CodeConflict,
+				"The account is disabled; to turn it back on, set its status to active.")
+		case domain.StatusPending:
 			u.Status, u.ActivatedAt, u.UpdatedAt = domain.StatusActive, &now, now
 		}
 		return nil

@@ -152,3 +152,27 @@ func TestErrorCode(t *testing.T) {
 		t.Errorf("ErrorMessage leaked internals: %q", got)
 	}
 }
+
+func TestIsID(t *testing.T) {
+	id, err := domain.NewID(time.Now(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		s    string
+		want bool
+	}{
+		{id, true},
+		{"01a230f4-3a5a-71ed-a686-bfdad235f476", true},
+		{"01A230F4-3A5A-71ED-A686-BFDAD235F476", false}, // not the form issued
+		{"01a230f4-3a5a-71ed-a686-bfdad235f47", false},
+		{"01a230f4x3a5a-71ed-a686-bfdad235f476", false},
+		{"01a230f4-3a5a-71ed-a686-bfdad235f4g6", false},
+		{"", false},
+		{"zzzz", false},
+	} {
+		if got := domain.IsID(tc.s); got != tc.want {
+			t.Errorf("IsID(%q) = %v, want %v", tc.s, got, tc.want)
+		}
+	}
+}

@@ -30,3 +30,26 @@ func NewID(now time.Time, random io.Reader) (string, error) {
 	hex.Encode(out[24:], b[10:])
 	return string(out[:]), nil
 }
+
+// IsID reports whether s has the canonical form of the ids this service issues:
+// a UUID in lower-case hex, 8-4-4-4-12. A page cursor or a path parameter that
+// is not one names no record, and can be refused before any store is asked.
+func IsID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+				return false
+			}
+		}
+	}
+	return true
+}

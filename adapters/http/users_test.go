@@ -58,6 +58,9 @@ func TestUsers(t *testing.T) {
 			}
 			e.do(t, "GET", "/v1/users?limit=zero", nil, bearer(adm.AccessToken), invalidRequest("a limit that is not an integer")).expect(t, 422, "validation_failed")
 			e.do(t, "GET", "/v1/users?cursor=%25%25", nil, bearer(adm.AccessToken)).expect(t, 422, "validation_failed")
+			// Well-formed base64 that names no id is no cursor either: 422, not an
+			// empty page that looks like the end of the list.
+			e.do(t, "GET", "/v1/users?cursor=enp6eg", nil, bearer(adm.AccessToken)).expect(t, 422, "validation_failed")
 		})
 
 		t.Run("a normal user reaches only their own record", func(t *testing.T) {
@@ -122,6 +125,19 @@ func TestUsers(t *testing.T) {
 				t.Errorf("user = %+v, want active with activated_at", b.User)
 			}
 			e.login(t, email)
+			// Again: an active account is returned as it is.
+			e.do(t, "POST", "/v1/users/"+u.ID+"/activate", nil, bearer(adm.AccessToken)).expect(t, 200, "")
+			// A disabled account stays disabled: "activate" is no back door around
+			// the admin's explicit status change.
+			e.do(t, "PATCH", "/v1/users/"+u.ID, map[string]string{"status": "disabled"}, bearer(adm.AccessToken)).expect(t, 200, "")
+			e.do(t, "POST", "/v1/users/"+u.ID+"/activate", nil, bearer(adm.AccessToken)).expect(t, 409, "conflict")
+			var after userBody
+			r = e.do(t, "GET", "/v1/users/"+u.ID, nil, bearer(adm.AccessToken))
+			r.expect(t, 200, "")
+			r.decode(t, &after)
+			if after.User.Status != "disabled" {
+				t.Errorf("status after activating a disabled account = %q, want disabled", after.User.Status)
+			}
 		})
 
 		t.Run("deleting needs a fresh admin token", func(t *testing.T) {
