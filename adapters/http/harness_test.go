@@ -29,6 +29,7 @@ import (
 	"github.com/authd/authd/adapters/backendtest"
 	httpapi "github.com/authd/authd/adapters/http"
 	"github.com/authd/authd/adapters/jwt"
+	"github.com/authd/authd/adapters/metrics"
 	"github.com/authd/authd/app"
 	"github.com/authd/authd/domain"
 	"github.com/authd/authd/ports"
@@ -191,16 +192,17 @@ func newEnvWith(t *testing.T, backend string, s envSetup) *env {
 		s.config(&cfg)
 	}
 	mail := newMailbox()
+	registry := prometheus.NewRegistry()
 	core := app.New(app.Deps{
 		Users: b.Users(), Credentials: b.Credentials(), Throttle: b.Throttle(), Sessions: b.Sessions(), Tokens: b.Tokens(),
 		Hasher:        argon2.New(params, 0),
 		AccessTokens:  issuer,
 		RefreshTokens: codec,
-		Notifier:      mail,
+		Notifier:      metrics.Notifier(mail, registry),
 		Clock:         clock,
 		Random:        rand.Reader,
 	}, cfg)
-	e := &env{core: core, backend: b, clock: clock, mail: mail, registry: prometheus.NewRegistry(), ready: &readiness{}}
+	e := &env{core: core, backend: b, clock: clock, mail: mail, registry: registry, ready: &readiness{}}
 	opts := httpapi.Options{
 		PublicURL: "http://localhost:8080", Issuer: testIssuer, Keys: issuer,
 		Ready: e.ready.check, Registry: e.registry, Version: "test",

@@ -121,21 +121,22 @@ func New(a *app.App, opts Options) *fiber.App {
 	opts = opts.withDefaults()
 	routes := &routeTable{}
 	errs := errorWriter{log: opts.Logger, routes: routes}
+	obs := &observer{errs: errs, routes: routes, http: newMetrics(opts.Registry), outcomes: newOutcomes(opts.Registry), log: opts.Logger}
 	f := fiber.New(fiber.Config{
 		AppName:               "authd",
 		Immutable:             true, // values from Params, Get and Query outlive the handler (sessions store the user agent)
 		BodyLimit:             opts.BodyLimit,
 		ReadBufferSize:        headerLimit,
-		ErrorHandler:          errs.handle,
+		ErrorHandler:          obs.handleOutside,
 		DisableStartupMessage: true,
 		ReadTimeout:           readTimeout,
 		WriteTimeout:          writeTimeout,
 		IdleTimeout:           idleTimeout,
 	})
-	guardFraming(f, errs)
+	guardFraming(f, obs)
 
 	f.Use(resolveClientIP(newClientIPs(opts.TrustedProxies)))
-	f.Use(observe(errs, newMetrics(opts.Registry), opts.Logger))
+	f.Use(obs.middleware)
 	f.Use(recovery(opts.Logger))
 	f.Use(cors.New(cors.Config{
 		AllowOrigins:  strings.Join(opts.CORSOrigins, ","),
