@@ -75,6 +75,9 @@ type Options struct {
 	// Registry receives the HTTP, Go and process metrics served at /metrics; nil
 	// creates a fresh one.
 	Registry *prometheus.Registry
+	// HideMetrics leaves /metrics off the API (it then answers 404 here), for a
+	// deployment that serves Registry on a listener of its own or not at all.
+	HideMetrics bool
 	// Version is reported by /healthz and in the OpenAPI info.
 	Version string
 }
@@ -178,7 +181,9 @@ func New(a *app.App, opts Options) *fiber.App {
 	r.add(fiber.MethodGet, "/.well-known/openid-configuration", w.openIDConfiguration)
 	r.add(fiber.MethodGet, "/healthz", w.healthz)
 	r.add(fiber.MethodGet, "/readyz", w.readyz)
-	r.add(fiber.MethodGet, "/metrics", w.metrics)
+	if !opts.HideMetrics {
+		r.add(fiber.MethodGet, "/metrics", w.metrics)
+	}
 	r.add(fiber.MethodGet, "/openapi.json", w.openAPI)
 	r.add(fiber.MethodGet, "/docs", w.docs)
 	return f
