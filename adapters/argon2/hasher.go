@@ -139,10 +139,11 @@ func (h *Hasher) Waste(ctx context.Context, password string) {
 // acquire waits for a hashing slot or for ctx to end; the returned func frees it.
 func (h *Hasher) acquire(ctx context.Context) (func(), error) {
 	h.waiting.Add(1)
-	defer h.waiting.Add(-1)
 	select {
 	case h.sem <- struct{}{}:
+		h.waiting.Add(-1)
 	case <-ctx.Done():
+		h.waiting.Add(-1)
 		return nil, &domain.Error{
 			Code:       domain.CodeUnavailable,
 			Message:    "The service is busy; try again shortly.",
@@ -161,8 +162,7 @@ func (h *Hasher) acquire(ctx context.Context) (func(), error) {
 }
 
 // Load reports the computations holding a slot, the callers waiting for one and
-// the number of slots, for the hashing-queue gauges; it costs two atomic loads. A
-// caller that gets a slot at once is counted as waiting for that instant.
+// the number of slots, for the hashing-queue gauges; it costs two atomic loads.
 func (h *Hasher) Load() (inFlight, waiting, slots int) {
 	return int(h.inFlight.Load()), int(h.waiting.Load()), cap(h.sem)
 }
