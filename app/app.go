@@ -127,6 +127,10 @@ type TokenPair struct {
 	ExpiresIn    time.Duration
 	RefreshToken string
 	User         domain.User
+	// Replayed is true when a refresh answered with the session's current pair
+	// instead of rotating it (a client race, or a token one step behind within the
+	// reuse grace), so that operators can tell those from rotations.
+	Replayed bool
 }
 
 // Client describes where a request came from, stored on sessions for the user's

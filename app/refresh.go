@@ -68,12 +68,12 @@ func (a *App) Refresh(ctx context.Context, token string) (*TokenPair, error) {
 		// replay. It gets the winner's pair whatever the grace, and however far the
 		// winner's clock (RotatedAt) is from this instance's.
 		if rt.Counter+1 == s.Counter {
-			return a.pair(ctx, u, s, false)
+			return a.replay(ctx, u, s)
 		}
 	}
 
 	if rt.Counter+1 == s.Counter && a.Clock.Now().Sub(s.RotatedAt) <= a.cfg.RefreshReuseGrace {
-		return a.pair(ctx, u, s, false)
+		return a.replay(ctx, u, s)
 	}
 	if rt.Counter > s.Counter {
 		// A counter the server never issued cannot come from a valid MAC unless the
@@ -114,4 +114,13 @@ func (a *App) sessionUser(ctx context.Context, s *domain.Session) (*domain.User,
 		return nil, err
 	}
 	return u, nil
+}
+
+// replay re-sends the session's current pair to a refresh that did not rotate it.
+func (a *App) replay(ctx context.Context, u *domain.User, s *domain.Session) (*TokenPair, error) {
+	p, err := a.pair(ctx, u, s, false)
+	if p != nil {
+		p.Replayed = true
+	}
+	return p, err
 }

@@ -46,6 +46,8 @@ type Hasher struct {
 	// is told the count each time one starts.
 	inFlight atomic.Int32
 	observe  func(inFlight int)
+	// waiting counts callers blocked on a slot.
+	waiting atomic.Int32
 }
 
 // New returns a Hasher that hashes with p and runs at most maxConcurrent argon2
@@ -136,9 +138,12 @@ func (h *Hasher) Waste(ctx context.Context, password string) {
 
 // acquire waits for a hashing slot or for ctx to end; the returned func frees it.
 func (h *Hasher) acquire(ctx context.Context) (func(), error) {
+	h.waiting.Add(1)
 	select {
 	case h.sem <- struct{}{}:
+		h.waiting.Add(-1)
 	case <-ctx.Done():
+		h.waiting.Add(-1)
 		return nil, &domain.Error{
 			Code:       domain.CodeUnavailable,
 			Message:    "The service is busy; try again shortly.",
@@ -154,6 +159,12 @@ func (h *Hasher) acquire(ctx context.Context) (func(), error) {
 		h.inFlight.Add(-1)
 		<-h.sem
 	}, nil
+}
+
+// Load reports the computations holding a slot, the callers waiting for one and
+// the number of slots, for the hashing-queue gauges; it costs two atomic loads.
+func (h *Hasher) Load() (inFlight, waiting, slots int) {
+	return int(h.inFlight.Load()), int(h.waiting.Load()), cap(h.sem)
 }
 
 func (h *Hasher) libParams() *argon2id.Params {

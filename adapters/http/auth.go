@@ -123,6 +123,9 @@ func (h *handlers) refresh(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if pair.Replayed {
+		c.Locals(refreshReplayedKey, true)
+	}
 	return sendTokens(c, pair)
 }
 
@@ -138,6 +141,7 @@ func (h *handlers) logout(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	revoked(c, logoutCause(req.Scope))
 	if err := h.app.Logout(c.UserContext(), principal(c), req.Scope); err != nil {
 		return err
 	}
@@ -157,6 +161,7 @@ func (h *handlers) changePassword(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	revoked(c, revokedPasswordChange)
 	if err := h.app.ChangePassword(c.UserContext(), principal(c), req.CurrentPassword, req.NewPassword); err != nil {
 		return err
 	}
@@ -168,6 +173,7 @@ func (h *handlers) resetPassword(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	revoked(c, revokedPasswordReset)
 	if err := h.app.ResetPassword(c.UserContext(), req.Token, req.NewPassword); err != nil {
 		return err
 	}
@@ -179,6 +185,7 @@ func (h *handlers) deleteAccount(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	revoked(c, revokedAccountDeleted)
 	if err := h.app.DeleteAccount(c.UserContext(), principal(c), req.Password); err != nil {
 		return err
 	}

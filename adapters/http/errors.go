@@ -109,6 +109,7 @@ func (w errorWriter) handle(c *fiber.Ctx, err error) error {
 		c.Set(fiber.HeaderAllow, w.routes.allowed(c.Path()))
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Locals(problemCodeKey, p.Code)
 	return writeJSON(c, p.Status, "application/problem+json", p)
 }
 
@@ -156,7 +157,7 @@ const defaultRetryAfter = 5 * time.Second
 // logInternal records an unexpected error with its cause; the client sees none of it.
 func (w errorWriter) logInternal(c *fiber.Ctx, err error) {
 	w.log.ErrorContext(c.UserContext(), "internal error", "request_id", requestID(c),
-		"method", c.Method(), "route", routeLabel(c), "err", err)
+		"method", c.Method(), "route", w.routes.label(c.Path()), "err", err)
 }
 
 func newProblem(code domain.Code, status int, detail string, fields []domain.FieldError) problem {

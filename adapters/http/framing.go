@@ -134,13 +134,14 @@ func isToken(b []byte) bool {
 //   - when the header block has been read, before the body: a request the rules
 //     refuse gets its body length set to zero and its connection marked to close,
 //     so that a body whose length is in doubt is never read as one;
-//   - before Fiber's router: such a request is answered by errs, and so is an
-//     unknown method (501), which Fiber would otherwise answer in text/plain.
+//   - before Fiber's router: such a request is answered through obs (so it is
+//     counted, logged and given a request id), and so is an unknown method (501),
+//     which Fiber would otherwise answer in text/plain.
 //
 // The errors fasthttp raises itself while reading a request (malformed request
-// line, header block over the read buffer, body over the limit) reach errs through
+// line, header block over the read buffer, body over the limit) reach obs through
 // Fiber's server error handler, with the connection closed by fasthttp.
-func guardFraming(f *fiber.App, errs errorWriter) {
+func guardFraming(f *fiber.App, obs *observer) {
 	srv := f.Server()
 	srv.HeaderReceived = func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 		if checkHead(h.RawHeaders(), h.IsHTTP11()) != nil {
@@ -164,6 +165,6 @@ func guardFraming(f *fiber.App, errs errorWriter) {
 		c := f.AcquireCtx(fc)
 		defer f.ReleaseCtx(c)
 		fc.SetConnectionClose()
-		_ = errs.handle(c, err) // writing into the fasthttp response cannot fail
+		_ = obs.handleOutside(c, err) // writing into the fasthttp response cannot fail
 	}
 }

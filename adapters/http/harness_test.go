@@ -30,6 +30,7 @@ import (
 	httpapi "github.com/authd/authd/adapters/http"
 	"github.com/authd/authd/adapters/identifiers"
 	"github.com/authd/authd/adapters/jwt"
+	"github.com/authd/authd/adapters/metrics"
 	"github.com/authd/authd/app"
 	"github.com/authd/authd/domain"
 	"github.com/authd/authd/ports"
@@ -195,9 +196,10 @@ func newEnvWith(t testing.TB, backend string, s envSetup) *env {
 		s.config(&cfg)
 	}
 	mail := newMailbox()
-	var notifier ports.Notifier = mail
+	registry := prometheus.NewRegistry()
+	var notifier ports.Notifier = metrics.Notifier(mail, registry)
 	if s.notifier != nil {
-		notifier = s.notifier(mail)
+		notifier = metrics.Notifier(s.notifier(mail), registry)
 	}
 	core := app.New(app.Deps{
 		Users: b.Users(), Credentials: b.Credentials(), Throttle: b.Throttle(), Sessions: b.Sessions(), Tokens: b.Tokens(),
@@ -209,7 +211,7 @@ func newEnvWith(t testing.TB, backend string, s envSetup) *env {
 		Random:        rand.Reader,
 		Identifiers:   identifiers.New(),
 	}, cfg)
-	e := &env{core: core, backend: b, clock: clock, mail: mail, registry: prometheus.NewRegistry(), ready: &readiness{}}
+	e := &env{core: core, backend: b, clock: clock, mail: mail, registry: registry, ready: &readiness{}}
 	opts := httpapi.Options{
 		PublicURL: "http://localhost:8080", Issuer: testIssuer, Keys: issuer,
 		Ready: e.ready.check, Registry: e.registry, Version: "test",

@@ -11,7 +11,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/limiter"
-	"github.com/google/uuid"
 
 	"github.com/authd/authd/app"
 	"github.com/authd/authd/domain"
@@ -36,56 +35,6 @@ var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
 func requestID(c *fiber.Ctx) string {
 	id, _ := c.Locals(requestIDKey).(string)
 	return id
-}
-
-// observe is the outermost middleware: it assigns the request id, writes any error
-// the chain returns (so logs and metrics see the final status), then records the
-// request's metrics and one log line. It never logs bodies, query strings, tokens
-// or the Authorization header.
-func observe(errs errorWriter, m *metrics, log *slog.Logger) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		start := time.Now()
-		id := c.Get(headerRequestID)
-		if !requestIDPattern.MatchString(id) {
-			id = uuid.NewString()
-		}
-		c.Locals(requestIDKey, id)
-		c.Set(headerRequestID, id)
-
-		if err := c.Next(); err != nil {
-			if werr := errs.handle(c, err); werr != nil {
-				return werr
-			}
-		}
-
-		elapsed := time.Since(start)
-		status := c.Response().StatusCode()
-		route := routeLabel(c)
-		m.observe(c.Method(), route, status, elapsed)
-
-		level := slog.LevelInfo
-		switch {
-		case status >= 500:
-			level = slog.LevelError
-		case route == "/healthz" || route == "/readyz" || route == "/metrics":
-			level = slog.LevelDebug // probes would drown everything else
-		}
-		log.Log(c.UserContext(), level, "request",
-			"method", c.Method(), "route", route, "path", c.Path(), "status", status,
-			"duration_ms", float64(elapsed.Microseconds())/1000, "ip", clientIP(c), "request_id", id)
-		return nil
-	}
-}
-
-// routeLabel is the matched route template (/v1/users/:id), never the raw path, so
-// metric label cardinality stays bounded; requests that matched no route share one
-// label.
-func routeLabel(c *fiber.Ctx) string {
-	r := c.Route()
-	if r == nil || r.Method == "USE" || r.Path == "" {
-		return "unmatched"
-	}
-	return r.Path
 }
 
 // recovery turns a panic into an internal error (500 `internal`), logging the panic
@@ -151,6 +100,7 @@ func limit(l Limit) fiber.Handler {
 		LimitReached: func(c *fiber.Ctx) error {
 			// The limiter has set Retry-After in whole seconds; carry it over.
 			secs, _ := strconv.Atoi(string(c.Response().Header.Peek(fiber.HeaderRetryAfter)))
+			c.Locals(limitedByIPKey, true)
 			return &domain.Error{Code: domain.CodeRateLimited, RetryAfter: time.Duration(max(secs, 1)) * time.Second,
 				Message: "Too many requests from this address; try again later."}
 		},

@@ -50,3 +50,34 @@ func matches(template, path []string) bool {
 	}
 	return true
 }
+
+// unmatchedRoute is the route label of a request no template matches (a 404), so
+// that scanners probing random paths add one series, not one per path.
+const unmatchedRoute = "unmatched"
+
+// label returns the template that path matches, whatever the method — the one
+// with the most literal segments when several do — or unmatchedRoute. A 405 and a
+// 415 thus carry the route they were refused on; the label set stays the
+// templates plus one.
+func (t *routeTable) label(path string) string {
+	if t == nil {
+		return unmatchedRoute
+	}
+	segs := split(path)
+	best, literals := unmatchedRoute, -1
+	for _, r := range t.routes {
+		if !matches(r.segments, segs) {
+			continue
+		}
+		n := 0
+		for _, s := range r.segments {
+			if !strings.HasPrefix(s, ":") {
+				n++
+			}
+		}
+		if n > literals {
+			best, literals = "/"+strings.Join(r.segments, "/"), n
+		}
+	}
+	return best
+}

@@ -75,6 +75,9 @@ type Options struct {
 	// Registry receives the HTTP, Go and process metrics served at /metrics; nil
 	// creates a fresh one.
 	Registry *prometheus.Registry
+	// HideMetrics leaves /metrics off the API (it then answers 404 here), for a
+	// deployment that serves Registry on a listener of its own or not at all.
+	HideMetrics bool
 	// Version is reported by /healthz and in the OpenAPI info.
 	Version string
 }
@@ -121,21 +124,22 @@ func New(a *app.App, opts Options) *fiber.App {
 	opts = opts.withDefaults()
 	routes := &routeTable{}
 	errs := errorWriter{log: opts.Logger, routes: routes}
+	obs := &observer{errs: errs, routes: routes, http: newMetrics(opts.Registry), outcomes: newOutcomes(opts.Registry), log: opts.Logger}
 	f := fiber.New(fiber.Config{
 		AppName:               "authd",
 		Immutable:             true, // values from Params, Get and Query outlive the handler (sessions store the user agent)
 		BodyLimit:             opts.BodyLimit,
 		ReadBufferSize:        headerLimit,
-		ErrorHandler:          errs.handle,
+		ErrorHandler:          obs.handleOutside,
 		DisableStartupMessage: true,
 		ReadTimeout:           readTimeout,
 		WriteTimeout:          writeTimeout,
 		IdleTimeout:           idleTimeout,
 	})
-	guardFraming(f, errs)
+	guardFraming(f, obs)
 
 	f.Use(resolveClientIP(newClientIPs(opts.TrustedProxies)))
-	f.Use(observe(errs, newMetrics(opts.Registry), opts.Logger))
+	f.Use(obs.middleware)
 	f.Use(recovery(opts.Logger))
 	f.Use(cors.New(cors.Config{
 		AllowOrigins:  strings.Join(opts.CORSOrigins, ","),
@@ -178,7 +182,9 @@ func New(a *app.App, opts Options) *fiber.App {
 	r.add(fiber.MethodGet, "/.well-known/openid-configuration", w.openIDConfiguration)
 	r.add(fiber.MethodGet, "/healthz", w.healthz)
 	r.add(fiber.MethodGet, "/readyz", w.readyz)
-	r.add(fiber.MethodGet, "/metrics", w.metrics)
+	if !opts.HideMetrics {
+		r.add(fiber.MethodGet, "/metrics", w.metrics)
+	}
 	r.add(fiber.MethodGet, "/openapi.json", w.openAPI)
 	r.add(fiber.MethodGet, "/docs", w.docs)
 	return f

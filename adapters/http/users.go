@@ -47,6 +47,9 @@ func (h *handlers) updateUser(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	if req.Status != nil && *req.Status == domain.StatusDisabled {
+		revoked(c, revokedUserDisabled)
+	}
 	u, err := h.app.UpdateUser(c.UserContext(), principal(c), c.Params("id"), app.UserPatch{
 		Name: req.Name, Username: req.Username, Mobile: req.Mobile, Role: req.Role, Status: req.Status,
 	})
@@ -57,6 +60,7 @@ func (h *handlers) updateUser(c *fiber.Ctx) error {
 }
 
 func (h *handlers) deleteUser(c *fiber.Ctx) error {
+	revoked(c, revokedUserDeleted)
 	if err := h.app.DeleteUser(c.UserContext(), principal(c), c.Params("id")); err != nil {
 		return err
 	}

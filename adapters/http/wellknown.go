@@ -42,18 +42,7 @@ func newWellKnown(opts Options) *wellKnown {
 		w.jwksBody = opts.Keys.JWKS()
 		algs = opts.Keys.Algorithms()
 	}
-	w.discovery = mustJSON(map[string]any{
-		"issuer":                                opts.Issuer,
-		"jwks_uri":                              opts.PublicURL + "/.well-known/jwks.json",
-		"token_endpoint":                        opts.PublicURL + "/v1/auth/login",
-		"userinfo_endpoint":                     opts.PublicURL + "/v1/auth/me",
-		"response_types_supported":              []string{"token"},
-		"subject_types_supported":               []string{"public"},
-		"id_token_signing_alg_values_supported": algs,
-		"token_endpoint_auth_methods_supported": []string{"none"},
-		"claims_supported":                      []string{"iss", "aud", "sub", "sid", "jti", "iat", "nbf", "exp", "role", "fresh"},
-		"service_documentation":                 opts.PublicURL + "/docs",
-	})
+	w.discovery = mustJSON(discovery(opts, algs))
 	return w
 }
 

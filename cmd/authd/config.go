@@ -51,6 +51,9 @@ type Config struct {
 	CORSOrigins     []string      `env:"CORS_ORIGINS" envDefault:"*"`
 	TrustedProxies  []string      `env:"TRUSTED_PROXIES"`
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"15s"`
+	// MetricsListen moves /metrics off the API listener: empty serves it on
+	// Listen, a host:port on a listener of its own, "off" nowhere.
+	MetricsListen string `env:"METRICS_LISTEN"`
 
 	// Issuer defaults to PublicURL.
 	Issuer   string `env:"ISSUER"`

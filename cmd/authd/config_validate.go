@@ -48,6 +48,7 @@ func (c *Config) validate(failed map[string]bool) []error {
 	notNegative("AUTH_PURGE_INTERVAL", int64(c.PurgeInterval))
 
 	check("AUTH_LISTEN", validateListen(c.Listen))
+	check("AUTH_METRICS_LISTEN", validateMetricsListen(c.MetricsListen, c.Listen))
 	check("AUTH_PUBLIC_URL", validatePublicURL(c.PublicURL))
 	if c.BodyLimit <= 0 {
 		check("AUTH_BODY_LIMIT", errors.New("must be positive"))
@@ -223,4 +224,19 @@ func validateKeyFile(path string) error {
 func validateArgon2(s string) error {
 	_, err := argon2.ParseParams(s)
 	return err
+}
+
+// validateMetricsListen accepts empty (/metrics on the API listener), "off", or a
+// host:port other than the API's.
+func validateMetricsListen(addr, api string) error {
+	if addr == "" || addr == metricsOff {
+		return nil
+	}
+	if err := validateListen(addr); err != nil {
+		return fmt.Errorf("%q is not host:port, or off", addr)
+	}
+	if _, port, _ := net.SplitHostPort(addr); addr == api && port != "0" {
+		return fmt.Errorf("%q is AUTH_LISTEN; leave it empty to serve /metrics there", addr)
+	}
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/authd/authd/adapters/argon2"
 	httpapi "github.com/authd/authd/adapters/http"
@@ -31,19 +32,22 @@ type Main struct {
 	Issuer  *jwt.Issuer
 	App     *app.App
 	HTTP    *fiber.App
+	// Registry holds every metric, served at /metrics (see AUTH_METRICS_LISTEN).
+	Registry *prometheus.Registry
 
 	ln     net.Listener
 	served chan error
 	// stopPurge ends the purge loop; purged is closed when it has ended.
 	stopPurge context.CancelFunc
 	purged    chan struct{}
+	metrics   *metricsServer
 }
 
 // Open opens the database (migrating it unless AUTH_MIGRATE_ON_START=false), loads or
 // generates the keys, and assembles the use cases and the HTTP adapter. It does not
 // listen yet; see Start.
 func Open(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Main, err error) {
-	m := &Main{Config: cfg, Logger: logger}
+	m := &Main{Config: cfg, Logger: logger, Registry: prometheus.NewRegistry()}
 	defer func() {
 		if err != nil && m.Backend != nil {
 			_ = m.Backend.Close()
@@ -95,7 +99,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Main, err er
 		Hasher:        hasher,
 		AccessTokens:  m.Issuer,
 		RefreshTokens: refresh,
-		Notifier:      notifier,
+		Notifier:      instrument(m.Registry, backend, hasher, notifier),
 		Clock:         systemClock{},
 		Random:        rand.Reader,
 		Identifiers:   identifiers.New(),
@@ -112,6 +116,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Main, err er
 		RateLimits:     rateLimits(cfg),
 		Keys:           m.Issuer, // an HS256 issuer publishes an empty set
 		Ready:          backend.Ping,
+		Registry:       m.Registry,
+		HideMetrics:    cfg.MetricsListen != "",
 		Version:        version,
 	})
 	return m, nil
@@ -156,6 +162,9 @@ func (m *Main) Start() error {
 	m.ln = ln
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.HTTP.Listener(ln) }()
+	if err := m.startMetrics(); err != nil {
+		return err
+	}
 	m.startPurging()
 	m.Logger.Info("authd listening", "addr", ln.Addr().String(), "backend", m.Config.Backend(), "version", version)
 	return nil
@@ -218,6 +227,9 @@ func (m *Main) Close(ctx context.Context) error {
 		if err := m.HTTP.ShutdownWithContext(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		}
+	}
+	if err := m.stopMetrics(ctx); err != nil {
+		errs = append(errs, err)
 	}
 	if m.stopPurge != nil {
 		m.stopPurge()
