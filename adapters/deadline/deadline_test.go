@@ -84,7 +84,9 @@ type fakeThrottle struct{ f *fake }
 func (t fakeThrottle) Reserve(ctx context.Context, _ string, _ time.Time, _ domain.Backoff) (time.Duration, error) {
 	return 7 * time.Second, t.f.do(ctx, "Throttle.Reserve")
 }
-func (t fakeThrottle) Clear(ctx context.Context, _ string) error { return t.f.do(ctx, "Throttle.Clear") }
+func (t fakeThrottle) Clear(ctx context.Context, _ string) error {
+	return t.f.do(ctx, "Throttle.Clear")
+}
 
 type fakeSessions struct{ f *fake }
 
