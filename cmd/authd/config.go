@@ -39,6 +39,10 @@ type Config struct {
 	DBMaxOpenConns    int           `env:"DB_MAX_OPEN_CONNS" envDefault:"0"`
 	DBMaxIdleConns    int           `env:"DB_MAX_IDLE_CONNS" envDefault:"0"`
 	DBConnMaxLifetime time.Duration `env:"DB_CONN_MAX_LIFETIME" envDefault:"0s"`
+	// DBTimeout bounds every store call, so a database that stops answering
+	// without closing its connections yields 503 unavailable within it instead of
+	// hanging requests. Migrations at start are not under it.
+	DBTimeout time.Duration `env:"DB_TIMEOUT" envDefault:"5s"`
 	// PurgeInterval is how often expired sessions and one-time tokens are deleted
 	// from a SQL database (DynamoDB's TTL does it there); 0 turns it off.
 	PurgeInterval time.Duration `env:"PURGE_INTERVAL" envDefault:"1h"`

@@ -27,8 +27,8 @@ func lookupMap(m map[string]string) func(string) (string, bool) {
 func defaultConfig() Config {
 	return Config{
 		DatabaseURL: "sqlite://authd.db", MigrateOnStart: true,
-		PurgeInterval: time.Hour,
-		Listen:        ":8080", PublicURL: "http://localhost:8080", BodyLimit: 64 << 10,
+		DBTimeout: 5 * time.Second, PurgeInterval: time.Hour,
+		Listen: ":8080", PublicURL: "http://localhost:8080", BodyLimit: 64 << 10,
 		CORSOrigins: []string{"*"}, ShutdownTimeout: 15 * time.Second,
 		Issuer: "http://localhost:8080", Audience: "authd",
 		AccessTTL: 15 * time.Minute, RefreshTTL: 720 * time.Hour, RefreshReuseGrace: 10 * time.Second,
@@ -63,7 +63,7 @@ func TestLoadConfig(t *testing.T) {
 		{"empty values mean defaults", map[string]string{"AUTH_LISTEN": "", "AUTH_ACCESS_TTL": "", "AUTH_REQUIRE_ACTIVATION": ""}, func(*Config) {}},
 		{"every variable overridden", map[string]string{
 			"AUTH_DATABASE_URL": "postgres://u:p@db:5432/authd?sslmode=disable", "AUTH_MIGRATE_ON_START": "false",
-			"AUTH_DB_MAX_OPEN_CONNS": "50", "AUTH_DB_MAX_IDLE_CONNS": "5", "AUTH_DB_CONN_MAX_LIFETIME": "1h",
+			"AUTH_DB_MAX_OPEN_CONNS": "50", "AUTH_DB_MAX_IDLE_CONNS": "5", "AUTH_DB_CONN_MAX_LIFETIME": "1h", "AUTH_DB_TIMEOUT": "3s",
 			"AUTH_PURGE_INTERVAL": "10m", "AUTH_LISTEN": "127.0.0.1:9000", "AUTH_PUBLIC_URL": "https://auth.example.com/", "AUTH_BODY_LIMIT": "1MiB",
 			"AUTH_CORS_ORIGINS": "https://a.example.com, https://b.example.com", "AUTH_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.1,::1",
 			"AUTH_SHUTDOWN_TIMEOUT": "30s", "AUTH_METRICS_LISTEN": "127.0.0.1:9090", "AUTH_ISSUER": "https://issuer.example.com", "AUTH_AUDIENCE": "api",
@@ -78,7 +78,7 @@ func TestLoadConfig(t *testing.T) {
 		}, func(c *Config) {
 			*c = Config{
 				DatabaseURL: "postgres://u:p@db:5432/authd?sslmode=disable", MigrateOnStart: false,
-				DBMaxOpenConns: 50, DBMaxIdleConns: 5, DBConnMaxLifetime: time.Hour, PurgeInterval: 10 * time.Minute,
+				DBMaxOpenConns: 50, DBMaxIdleConns: 5, DBConnMaxLifetime: time.Hour, DBTimeout: 3 * time.Second, PurgeInterval: 10 * time.Minute,
 				Listen: "127.0.0.1:9000", PublicURL: "https://auth.example.com", BodyLimit: 1 << 20,
 				CORSOrigins:     []string{"https://a.example.com", "https://b.example.com"},
 				TrustedProxies:  []string{"10.0.0.0/8", "192.168.1.1", "::1"},
@@ -136,6 +136,9 @@ func TestLoadConfigRejects(t *testing.T) {
 		{map[string]string{"AUTH_DB_MAX_OPEN_CONNS": "many"}, `AUTH_DB_MAX_OPEN_CONNS: invalid integer "many"`},
 		{map[string]string{"AUTH_DB_MAX_IDLE_CONNS": "-1"}, `AUTH_DB_MAX_IDLE_CONNS: must not be negative`},
 		{map[string]string{"AUTH_PURGE_INTERVAL": "-1h"}, `AUTH_PURGE_INTERVAL: must not be negative`},
+		{map[string]string{"AUTH_DB_TIMEOUT": "0s"}, `AUTH_DB_TIMEOUT: must be positive`},
+		{map[string]string{"AUTH_DB_TIMEOUT": "-2s"}, `AUTH_DB_TIMEOUT: must be positive`},
+		{map[string]string{"AUTH_DB_TIMEOUT": "soon"}, `AUTH_DB_TIMEOUT: invalid duration "soon"`},
 		{map[string]string{"AUTH_MIGRATE_ON_START": "yes"}, `AUTH_MIGRATE_ON_START: invalid boolean (want true or false) "yes"`},
 		{map[string]string{"AUTH_BODY_LIMIT": "big"}, `AUTH_BODY_LIMIT: invalid size (want e.g. 65536, 64KiB or 1MB) "big"`},
 		{map[string]string{"AUTH_BODY_LIMIT": "0"}, `AUTH_BODY_LIMIT: must be positive`},

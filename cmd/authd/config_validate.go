@@ -45,6 +45,7 @@ func (c *Config) validate(failed map[string]bool) []error {
 	notNegative("AUTH_DB_MAX_OPEN_CONNS", int64(c.DBMaxOpenConns))
 	notNegative("AUTH_DB_MAX_IDLE_CONNS", int64(c.DBMaxIdleConns))
 	notNegative("AUTH_DB_CONN_MAX_LIFETIME", int64(c.DBConnMaxLifetime))
+	positive("AUTH_DB_TIMEOUT", c.DBTimeout)
 	notNegative("AUTH_PURGE_INTERVAL", int64(c.PurgeInterval))
 
 	check("AUTH_LISTEN", validateListen(c.Listen))

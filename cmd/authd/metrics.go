@@ -27,7 +27,8 @@ type pooled interface {
 
 // instrument registers the collectors below the HTTP adapter on reg — mail
 // deliveries, the hashing queue, the SQL pool — and returns the notifier to give
-// the use cases, wrapped so that its deliveries are counted.
+// the use cases, wrapped so that its deliveries are counted. backend is the raw
+// store (not the deadline wrapper), whose type says whether it has a pool.
 func instrument(reg *prometheus.Registry, backend ports.Backend, hasher *argon2.Hasher, n ports.Notifier) ports.Notifier {
 	metrics.RegisterHashing(reg, hasher.Load)
 	if p, ok := backend.(pooled); ok {

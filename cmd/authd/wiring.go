@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/authd/authd/adapters/argon2"
+	"github.com/authd/authd/adapters/deadline"
 	httpapi "github.com/authd/authd/adapters/http"
 	"github.com/authd/authd/adapters/identifiers"
 	"github.com/authd/authd/adapters/jwt"
@@ -37,6 +38,9 @@ type Main struct {
 
 	ln     net.Listener
 	served chan error
+	// purge is the unbounded backend's purge of expired rows, nil when it has none:
+	// a large delete may rightly take longer than AUTH_DB_TIMEOUT.
+	purge purger
 	// stopPurge ends the purge loop; purged is closed when it has ended.
 	stopPurge context.CancelFunc
 	purged    chan struct{}
@@ -45,7 +49,9 @@ type Main struct {
 
 // Open opens the database (migrating it unless AUTH_MIGRATE_ON_START=false), loads or
 // generates the keys, and assembles the use cases and the HTTP adapter. It does not
-// listen yet; see Start.
+// listen yet; see Start. Every store call after the migrations, /readyz's ping
+// included, runs under AUTH_DB_TIMEOUT (adapters/deadline); the migrations keep
+// their own bounds.
 func Open(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Main, err error) {
 	m := &Main{Config: cfg, Logger: logger, Registry: prometheus.NewRegistry()}
 	defer func() {
@@ -54,10 +60,12 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Main, err er
 		}
 	}()
 
-	backend, err := openBackend(ctx, cfg, cfg.MigrateOnStart)
+	store, err := openBackend(ctx, cfg, cfg.MigrateOnStart)
 	if err != nil {
 		return nil, err
 	}
+	m.purge, _ = store.(purger)
+	backend := deadline.New(store, cfg.DBTimeout)
 	m.Backend = backend
 
 	params, err := argon2.ParseParams(cfg.Argon2)
@@ -99,7 +107,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Main, err er
 		Hasher:        hasher,
 		AccessTokens:  m.Issuer,
 		RefreshTokens: refresh,
-		Notifier:      instrument(m.Registry, backend, hasher, notifier),
+		Notifier:      instrument(m.Registry, store, hasher, notifier),
 		Clock:         systemClock{},
 		Random:        rand.Reader,
 		Identifiers:   identifiers.New(),
@@ -180,8 +188,8 @@ type purger interface {
 // AUTH_PURGE_INTERVAL, starting at once, until Close. Every instance may run it: the
 // deletes are idempotent and each takes only what has expired.
 func (m *Main) startPurging() {
-	p, ok := m.Backend.(purger)
-	if !ok || m.Config.PurgeInterval <= 0 {
+	p := m.purge
+	if p == nil || m.Config.PurgeInterval <= 0 {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())

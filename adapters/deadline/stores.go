@@ -1,0 +1,137 @@
+package deadline
+
+import (
+	"context"
+	"time"
+
+	"github.com/authd/authd/domain"
+	"github.com/authd/authd/ports"
+)
+
+// Each store below passes every call through its guard and nothing else: arguments,
+// results and errors the database gave are the inner store's.
+
+var (
+	_ ports.UserStore       = users{}
+	_ ports.CredentialStore = credentials{}
+	_ ports.LoginThrottle   = throttle{}
+	_ ports.SessionStore    = sessions{}
+	_ ports.TokenStore      = tokens{}
+	_ ports.SecretStore     = secrets{}
+)
+
+type users struct {
+	s ports.UserStore
+	g guard
+}
+
+func (u users) Create(ctx context.Context, user *domain.User) error {
+	return u.g.run(ctx, func(ctx context.Context) error { return u.s.Create(ctx, user) })
+}
+
+func (u users) ByID(ctx context.Context, id string) (*domain.User, error) {
+	return value(u.g, ctx, func(ctx context.Context) (*domain.User, error) { return u.s.ByID(ctx, id) })
+}
+
+func (u users) ByEmail(ctx context.Context, email string) (*domain.User, error) {
+	return value(u.g, ctx, func(ctx context.Context) (*domain.User, error) { return u.s.ByEmail(ctx, email) })
+}
+
+func (u users) ByUsername(ctx context.Context, username string) (*domain.User, error) {
+	return value(u.g, ctx, func(ctx context.Context) (*domain.User, error) { return u.s.ByUsername(ctx, username) })
+}
+
+// Update passes change through: it runs inside the inner store's one atomic step,
+// under the same deadline as the rest of that step.
+func (u users) Update(ctx context.Context, id string, change func(*domain.User) error) (*domain.User, error) {
+	return value(u.g, ctx, func(ctx context.Context) (*domain.User, error) { return u.s.Update(ctx, id, change) })
+}
+
+func (u users) Delete(ctx context.Context, id string) error {
+	return u.g.run(ctx, func(ctx context.Context) error { return u.s.Delete(ctx, id) })
+}
+
+func (u users) List(ctx context.Context, afterID string, limit int) ([]domain.User, error) {
+	return value(u.g, ctx, func(ctx context.Context) ([]domain.User, error) { return u.s.List(ctx, afterID, limit) })
+}
+
+type credentials struct {
+	s ports.CredentialStore
+	g guard
+}
+
+func (c credentials) SetPasswordHash(ctx context.Context, userID, hash string, at time.Time) error {
+	return c.g.run(ctx, func(ctx context.Context) error { return c.s.SetPasswordHash(ctx, userID, hash, at) })
+}
+
+func (c credentials) ChangePassword(ctx context.Context, userID, hash, keepSessionID string, at time.Time) error {
+	return c.g.run(ctx, func(ctx context.Context) error {
+		return c.s.ChangePassword(ctx, userID, hash, keepSessionID, at)
+	})
+}
+
+type throttle struct {
+	s ports.LoginThrottle
+	g guard
+}
+
+func (t throttle) Reserve(ctx context.Context, key string, now time.Time, policy domain.Backoff) (time.Duration, error) {
+	return value(t.g, ctx, func(ctx context.Context) (time.Duration, error) { return t.s.Reserve(ctx, key, now, policy) })
+}
+
+func (t throttle) Clear(ctx context.Context, key string) error {
+	return t.g.run(ctx, func(ctx context.Context) error { return t.s.Clear(ctx, key) })
+}
+
+type sessions struct {
+	s ports.SessionStore
+	g guard
+}
+
+func (s sessions) Create(ctx context.Context, sess *domain.Session) error {
+	return s.g.run(ctx, func(ctx context.Context) error { return s.s.Create(ctx, sess) })
+}
+
+func (s sessions) ByID(ctx context.Context, id string) (*domain.Session, error) {
+	return value(s.g, ctx, func(ctx context.Context) (*domain.Session, error) { return s.s.ByID(ctx, id) })
+}
+
+func (s sessions) Rotate(ctx context.Context, id string, from uint64, at time.Time) error {
+	return s.g.run(ctx, func(ctx context.Context) error { return s.s.Rotate(ctx, id, from, at) })
+}
+
+func (s sessions) Revoke(ctx context.Context, id string, at time.Time) error {
+	return s.g.run(ctx, func(ctx context.Context) error { return s.s.Revoke(ctx, id, at) })
+}
+
+func (s sessions) RevokeAll(ctx context.Context, userID, exceptID string, at time.Time) (int, error) {
+	return value(s.g, ctx, func(ctx context.Context) (int, error) { return s.s.RevokeAll(ctx, userID, exceptID, at) })
+}
+
+type tokens struct {
+	s ports.TokenStore
+	g guard
+}
+
+func (t tokens) Create(ctx context.Context, tok *domain.OneTimeToken) error {
+	return t.g.run(ctx, func(ctx context.Context) error { return t.s.Create(ctx, tok) })
+}
+
+func (t tokens) ConsumeActivation(ctx context.Context, hash string, now time.Time) (*domain.User, error) {
+	return value(t.g, ctx, func(ctx context.Context) (*domain.User, error) { return t.s.ConsumeActivation(ctx, hash, now) })
+}
+
+func (t tokens) ConsumeReset(ctx context.Context, hash, newPasswordHash string, now time.Time) (*domain.User, error) {
+	return value(t.g, ctx, func(ctx context.Context) (*domain.User, error) {
+		return t.s.ConsumeReset(ctx, hash, newPasswordHash, now)
+	})
+}
+
+type secrets struct {
+	s ports.SecretStore
+	g guard
+}
+
+func (s secrets) Secret(ctx context.Context, name string, candidate []byte) ([]byte, error) {
+	return value(s.g, ctx, func(ctx context.Context) ([]byte, error) { return s.s.Secret(ctx, name, candidate) })
+}
