@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"time"
 
@@ -17,7 +18,8 @@ type UserPage struct {
 
 // ListUsers returns users in a stable order (by id, which is time-ordered), limit at
 // a time; cursor is the opaque NextCursor of the previous page. Admins only.
-// Returns forbidden, validation_failed (bad cursor or limit).
+// Returns forbidden, validation_failed (bad cursor, or a limit below 1 or above
+// MaxPageSize).
 func (a *App) ListUsers(ctx context.Context, p Principal, cursor string, limit int) (*UserPage, error) {
 	if !p.IsAdmin() {
 		return nil, errForbidden()
@@ -28,7 +30,8 @@ func (a *App) ListUsers(ctx context.Context, p Principal, cursor string, limit i
 	case limit < 0:
 		return nil, domain.Invalid(domain.FieldError{Field: "limit", Code: "invalid", Message: "Limit must be positive."})
 	case limit > a.cfg.MaxPageSize:
-		limit = a.cfg.MaxPageSize
+		return nil, domain.Invalid(domain.FieldError{Field: "limit", Code: "invalid",
+			Message: fmt.Sprintf("Limit must be at most %d.", a.cfg.MaxPageSize)})
 	}
 	after := ""
 	if cursor != "" {

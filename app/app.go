@@ -29,7 +29,7 @@ type Config struct {
 	LockoutBase      time.Duration
 	LockoutMax       time.Duration
 	LockoutForget    time.Duration
-	// MaxPageSize caps ListUsers' limit; DefaultPageSize is used when none is given.
+	// MaxPageSize bounds ListUsers' limit (a larger one is refused); DefaultPageSize is used when none is given.
 	MaxPageSize     int
 	DefaultPageSize int
 	// AsyncNotify moves mails, and the lookup, token and mail behind forgot and

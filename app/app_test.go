@@ -307,11 +307,13 @@ func TestListUsersPaging(t *testing.T) {
 	if len(page.Users) != 2 || page.NextCursor == "" {
 		t.Fatalf("default page: %d users, cursor %q; want 2 and a cursor", len(page.Users), page.NextCursor)
 	}
+	_, err = f.app.ListUsers(ctx, admin, "", 4)
+	wantCode(t, "limit above MaxPageSize", err, domain.CodeValidationFailed)
 	seen := map[string]bool{}
 	cursor := ""
 	for pages := 0; ; pages++ {
-		page, err := f.app.ListUsers(ctx, admin, cursor, 1000)
-		wantCode(t, "capped page", err, "")
+		page, err := f.app.ListUsers(ctx, admin, cursor, 3)
+		wantCode(t, "full page", err, "")
 		if len(page.Users) > 3 {
 			t.Fatalf("page of %d users, want at most the cap 3", len(page.Users))
 		}

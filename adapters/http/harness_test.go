@@ -383,6 +383,7 @@ func validate(t testing.TB, method, path string, r response) {
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
 		t.Errorf("%s %s -> %d does not match openapi.json: %v\nbody: %s", method, path, r.Status, err, r.Body)
 	}
+	checkErrorCode(t, method, path, route.Operation, r)
 }
 
 // decode unmarshals the body into v.

@@ -142,10 +142,12 @@ func New(a *app.App, opts Options) *fiber.App {
 	f.Use(obs.middleware)
 	f.Use(recovery(opts.Logger))
 	f.Use(cors.New(cors.Config{
-		AllowOrigins:  strings.Join(opts.CORSOrigins, ","),
-		AllowMethods:  "GET,POST,PATCH,DELETE",
-		AllowHeaders:  "Authorization,Content-Type,X-Request-ID",
-		ExposeHeaders: "Retry-After,X-Request-ID",
+		AllowOrigins: strings.Join(opts.CORSOrigins, ","),
+		AllowMethods: "GET,POST,PATCH,DELETE",
+		AllowHeaders: "Authorization,Content-Type,X-Request-ID",
+		// The limiter's X-RateLimit-* (set on the rate-limited operations) are
+		// exposed with Retry-After, so a browser client can pace itself.
+		ExposeHeaders: "Retry-After,X-Request-ID,X-RateLimit-Limit,X-RateLimit-Remaining,X-RateLimit-Reset",
 		MaxAge:        600,
 	}))
 	f.Use(requireJSON)
