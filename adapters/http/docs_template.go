@@ -1,10 +1,13 @@
 package httpapi
 
-import "html/template"
+import (
+	"html/template"
+	"strings"
+)
 
-// docsTemplate lays out the reference page: one self-contained document with inline
-// style, no script and no external assets.
-var docsTemplate = template.Must(template.New("docs").Parse(`<!doctype html>
+// docsTemplate lays out the reference page at /docs/reference: one self-contained
+// document with inline style, no script and no external assets.
+var docsTemplate = template.Must(template.New("docs").Funcs(template.FuncMap{"text": inlineCode}).Parse(`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -30,8 +33,8 @@ h3{margin:.8rem 0 .2rem;font-size:1rem}
 <body>
 <header>
 <h1>{{.Title}} <small>{{.Version}}</small></h1>
-<p>{{.Description}}</p>
-<p>The machine-readable document is at <a href="openapi.json"><code>/openapi.json</code></a>.</p>
+<p>{{text .Description}}</p>
+<p>The machine-readable document is at <a href="../openapi.json"><code>/openapi.json</code></a>; the interactive reference (with examples and "Try it out") at <a href="../docs"><code>/docs</code></a>.</p>
 <nav><h2>Operations</h2><ul>
 {{range .Operations}}<li><a href="#{{.Anchor}}"><code>{{.Method}} {{.Path}}</code></a> — {{.Summary}}</li>
 {{end}}</ul></nav>
@@ -41,16 +44,16 @@ h3{margin:.8rem 0 .2rem;font-size:1rem}
 <section class="op" id="{{.Anchor}}">
 <h2><span class="method {{.Method}}">{{.Method}}</span> <span class="path">{{.Path}}</span>{{if .Secured}}<span class="lock">Bearer token</span>{{end}}</h2>
 <p><strong>{{.Summary}}</strong></p>
-{{if .Description}}<p>{{.Description}}</p>{{end}}
+{{if .Description}}<p>{{text .Description}}</p>{{end}}
 {{if .Parameters}}<h3>Parameters</h3>
 <table><tr><th>Name</th><th>In</th><th>Type</th><th>Description</th></tr>
-{{range .Parameters}}<tr><td><code>{{.Name}}</code>{{if .Required}} <span class="req">*</span>{{end}}</td><td>{{.In}}</td><td>{{template "type" .Type}}</td><td>{{.Description}}</td></tr>
+{{range .Parameters}}<tr><td><code>{{.Name}}</code>{{if .Required}} <span class="req">*</span>{{end}}</td><td>{{.In}}</td><td>{{template "type" .Type}}</td><td>{{text .Description}}</td></tr>
 {{end}}</table>{{end}}
 {{with .Body}}<h3>Request body{{if .Required}} <span class="req">*</span>{{end}}</h3>
 <p><code>{{.ContentType}}</code>: {{template "type" .Schema}}</p>{{end}}
 <h3>Responses</h3>
 <table><tr><th>Status</th><th>Description</th><th>Body</th></tr>
-{{range .Responses}}<tr><td><code>{{.Status}}</code></td><td>{{.Description}}</td><td>{{if .Schema}}<code>{{.ContentType}}</code>: {{template "type" .Schema}}{{else}}—{{end}}</td></tr>
+{{range .Responses}}<tr><td><code>{{.Status}}</code></td><td>{{text .Description}}</td><td>{{if .Schema}}<code>{{.ContentType}}</code>: {{template "type" .Schema}}{{else}}—{{end}}</td></tr>
 {{end}}</table>
 </section>
 {{end}}
@@ -58,9 +61,9 @@ h3{margin:.8rem 0 .2rem;font-size:1rem}
 {{range .Schemas}}
 <section class="op" id="schema-{{.Name}}">
 <h2 class="path">{{.Name}}</h2>
-{{if .Description}}<p>{{.Description}}</p>{{end}}
+{{if .Description}}<p>{{text .Description}}</p>{{end}}
 {{if .Fields}}<table><tr><th>Field</th><th>Type</th><th>Description</th></tr>
-{{range .Fields}}<tr><td><code>{{.Name}}</code>{{if .Required}} <span class="req">*</span>{{end}}</td><td>{{template "type" .Type}}</td><td>{{.Description}}</td></tr>
+{{range .Fields}}<tr><td><code>{{.Name}}</code>{{if .Required}} <span class="req">*</span>{{end}}</td><td>{{template "type" .Type}}</td><td>{{text .Description}}</td></tr>
 {{end}}</table>{{else}}<p>{{template "type" .Type}}</p>{{end}}
 </section>
 {{end}}
@@ -69,3 +72,23 @@ h3{margin:.8rem 0 .2rem;font-size:1rem}
 </body>
 </html>
 {{define "type"}}{{if .Link}}<a href="{{.Link}}"><code>{{.Text}}</code></a>{{else}}<code>{{.Text}}</code>{{end}}{{end}}`))
+
+// inlineCode escapes s for HTML and renders each `quoted` span as code, the one
+// piece of Markdown the document's descriptions use; an unpaired backtick stays
+// as it is.
+func inlineCode(s string) template.HTML {
+	parts := strings.Split(s, "`")
+	var b strings.Builder
+	for i, p := range parts {
+		p = template.HTMLEscapeString(p)
+		switch {
+		case i%2 == 0:
+			b.WriteString(p)
+		case i == len(parts)-1:
+			b.WriteString("`" + p)
+		default:
+			b.WriteString("<code>" + p + "</code>")
+		}
+	}
+	return template.HTML(b.String())
+}

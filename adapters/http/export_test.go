@@ -8,3 +8,6 @@ func CheckHead(raw []byte, http11 bool) error {
 	}
 	return nil
 }
+
+// AcceptsGzip exposes the Accept-Encoding reading of the documentation assets.
+func AcceptsGzip(header string) bool { return acceptsGzip(header) }

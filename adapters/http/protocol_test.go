@@ -270,16 +270,16 @@ func TestOperations(t *testing.T) {
 				t.Errorf("served document: openapi %s, servers %v, %d paths; want 3.0.3, the public URL, %d paths",
 					served.OpenAPI, served.Servers, len(served.Paths), doc.Paths.Len())
 			}
-			r = e.do(t, "GET", "/docs", nil)
+			r = e.do(t, "GET", "/docs/reference", nil)
 			r.expect(t, 200, "")
 			page := string(r.Body)
 			for path := range doc.Paths.Map() {
 				if !strings.Contains(page, path) {
-					t.Errorf("docs page lacks %s", path)
+					t.Errorf("reference page lacks %s", path)
 				}
 			}
 			if strings.Contains(page, "<script") || strings.Contains(page, "https://cdn") {
-				t.Errorf("docs page loads scripts or external assets")
+				t.Errorf("reference page loads scripts or external assets")
 			}
 		})
 	})

@@ -189,6 +189,8 @@ func New(a *app.App, opts Options) *fiber.App {
 	}
 	r.add(fiber.MethodGet, "/openapi.json", w.openAPI)
 	r.add(fiber.MethodGet, "/docs", w.docs)
+	r.add(fiber.MethodGet, "/docs/reference", w.docsReference)
+	r.add(fiber.MethodGet, "/docs/assets/:name", w.docsAsset)
 	return f
 }
 

@@ -24,7 +24,7 @@ type wellKnown struct {
 	jwksBody    []byte
 	discovery   []byte
 	openAPIBody []byte
-	docsPage    []byte
+	docsPage    []byte // the hand-rendered reference at /docs/reference
 	prom        fiber.Handler
 }
 
@@ -97,11 +97,4 @@ func (w *wellKnown) metrics(c *fiber.Ctx) error { return w.prom(c) }
 func (w *wellKnown) openAPI(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	return c.Send(w.openAPIBody)
-}
-
-func (w *wellKnown) docs(c *fiber.Ctx) error {
-	setPageHeaders(c, "")
-	c.Set(fiber.HeaderCacheControl, "public, max-age=300")
-	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	return c.Send(w.docsPage)
 }
