@@ -14,23 +14,37 @@ import (
 	"github.com/authd/authd/domain"
 )
 
+// adminCreateArgs are the flags of `authd admin create`.
+type adminCreateArgs struct{ email, username, name *string }
+
+// adminCreateFlags declares the flags of `authd admin create`.
+func adminCreateFlags() (*flag.FlagSet, adminCreateArgs) {
+	fs := newFlagSet("admin create")
+	return fs, adminCreateArgs{
+		email:    fs.String("email", "", "e-mail of the new admin (required)"),
+		username: fs.String("username", "", "optional username"),
+		name:     fs.String("name", "", "optional display name"),
+	}
+}
+
 // adminCommand is `authd admin create --email E [--username U] [--name N]`: it reads
 // the password from the first line of stdin (so it never shows in `ps` or shell
 // history) and creates an active admin. An e-mail that exists is refused.
 func adminCommand(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		printHelp(stdout, "admin", nil)
+		return nil
+	}
 	if len(args) == 0 || args[0] != "create" {
-		return usageError("usage: authd admin create --email E [--username U] [--name N] < password")
+		return usageError("usage: authd admin create --email E [--username U] [--name N] < password (see authd admin create --help)")
 	}
-	fs := flag.NewFlagSet("admin create", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	email := fs.String("email", "", "e-mail of the new admin (required)")
-	username := fs.String("username", "", "optional username")
-	name := fs.String("name", "", "optional display name")
-	if err := fs.Parse(args[1:]); err != nil {
-		return usageError(err.Error())
+	fs, a := adminCreateFlags()
+	if helped, err := parseFlags(fs, args[1:], stdout); helped || err != nil {
+		return err
 	}
+	email, username, name := a.email, a.username, a.name
 	if *email == "" {
-		return usageError("admin create: --email is required")
+		return usageError("admin create: --email is required (see authd admin create --help)")
 	}
 	password, err := readPassword(stdin)
 	if err != nil {
@@ -78,14 +92,18 @@ func describe(err error) error {
 	return errors.New(msg)
 }
 
+// keygenFlags declares the flags of `authd keygen`.
+func keygenFlags() (*flag.FlagSet, *string) {
+	fs := newFlagSet("keygen")
+	return fs, fs.String("alg", "EdDSA", "signing algorithm: EdDSA, RS256 or ES256")
+}
+
 // keygen is `authd keygen [--alg EdDSA|RS256|ES256]`: it writes a new PEM (PKCS#8)
 // private key to stdout, for AUTH_JWT_KEYS.
-func keygen(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("keygen", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	alg := fs.String("alg", "EdDSA", "signing algorithm: EdDSA, RS256 or ES256")
-	if err := fs.Parse(args); err != nil {
-		return usageError(err.Error())
+func keygen(args []string, stdout io.Writer) error {
+	fs, alg := keygenFlags()
+	if helped, err := parseFlags(fs, args, stdout); helped || err != nil {
+		return err
 	}
 	pem, err := jwt.GenerateKey(*alg)
 	if err != nil {
