@@ -42,8 +42,7 @@ func adminCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	if helped, err := parseFlags(fs, args[1:], stdout); helped || err != nil {
 		return err
 	}
-	email, username, name := a.email, a.username, a.name
-	if *email == "" {
+	if *a.email == "" {
 		return usageError("admin create: --email is required (see authd admin create --help)")
 	}
 	password, err := readPassword(stdin)
@@ -57,7 +56,7 @@ func adminCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 			return err
 		}
 		defer m.Close(context.Background())
-		u, err := m.App.CreateAdmin(ctx, app.SignUpInput{Email: *email, Username: *username, Name: *name, Password: password})
+		u, err := m.App.CreateAdmin(ctx, app.SignUpInput{Email: *a.email, Username: *a.username, Name: *a.name, Password: password})
 		if err != nil {
 			return describe(err)
 		}

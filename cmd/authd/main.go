@@ -6,7 +6,7 @@
 //	authd admin create --email E [--username U]    create an active admin; password on stdin
 //	authd keygen [--alg EdDSA|RS256|ES256]         print a new PEM signing key
 //	authd version                                  print the version
-//	authd help [command]                           print the usage, or a command's
+//	authd help [command]                           print the usage, or one command's help
 //
 // Every command answers -h, --help and help with its usage on stdout, exit code 0,
 // without acting.
