@@ -12,6 +12,8 @@ LDFLAGS       := -s -w -X main.version=$(VERSION)
 # still works on a machine with nothing but Go. RACE= turns it off for a quick run.
 RACE          ?= $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env CC)" >/dev/null 2>&1 && echo -race)
 TEST_FLAGS    ?= -count=1 -timeout 20m
+# PKGS narrows `make test` / `make test-short`, e.g. PKGS=./adapters/sqlstore/
+PKGS          ?= ./...
 DYNAMODB_PORT ?= 8000
 # make bench: each Go benchmark runs BENCH_COUNT times and benchstat reports the
 # median; store benchmarks use the AUTH_TEST_* servers like the tests do.
@@ -33,11 +35,21 @@ run: ## Serve on :8080 with the embedded SQLite database (no setup).
 build: ## Build a static binary into bin/authd.
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/authd
 
-test: ## Run every test with the race detector (databases: see test-services).
-	$(GO) test $(RACE) $(TEST_FLAGS) ./...
+# go_test runs go test with $(1) and then prints one line per backend: ran, or
+# skipped and why (each test process records that under AUTH_TEST_REPORT_DIR, see
+# adapters/backendtest/report.go). The exit status is go test's.
+define go_test
+	@report=$$(mktemp -d "$${TMPDIR:-/tmp}/authd-backends.XXXXXX"); trap 'rm -rf "$$report"' EXIT; \
+	echo "$(GO) test $(1) $(TEST_FLAGS) $(PKGS)"; status=0; \
+	AUTH_TEST_REPORT_DIR="$$report" $(GO) test $(1) $(TEST_FLAGS) $(PKGS) || status=$$?; \
+	echo; bash adapters/backendtest/summary.sh "$$report"; exit $$status
+endef
 
-test-short: ## Run every test without the race detector.
-	$(GO) test $(TEST_FLAGS) ./...
+test: ## Run every test with the race detector (databases: see test-services); ends with one line per backend.
+	$(call go_test,$(RACE))
+
+test-short: ## Run every test without the race detector; ends with one line per backend.
+	$(call go_test,)
 
 vet: ## Run go vet.
 	$(GO) vet ./...

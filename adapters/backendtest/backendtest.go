@@ -36,10 +36,18 @@ var (
 	providers = map[string]Provider{}
 )
 
-// Register adds a provider; each backend's file calls it from init.
+// Register adds a provider; each backend's file calls it from init. A test that
+// gets a database from it is recorded as having run the backend (see ReportDirEnv).
 func Register(p Provider) {
 	mu.Lock()
 	defer mu.Unlock()
+	fresh := p.URL
+	p.URL = func(t testing.TB) string {
+		t.Helper()
+		u := fresh(t) // does not return when the backend is skipped
+		record(p.Name, outcomeRan, "")
+		return u
+	}
 	providers[p.Name] = p
 }
 
@@ -50,9 +58,16 @@ func Names() []string {
 	defer mu.Unlock()
 	if v := strings.TrimSpace(os.Getenv("AUTH_TEST_BACKENDS")); v != "" {
 		var out []string
+		chosen := map[string]bool{}
 		for _, n := range strings.Split(v, ",") {
 			if n = strings.TrimSpace(n); n != "" {
 				out = append(out, n)
+				chosen[n] = true
+			}
+		}
+		for n := range providers {
+			if !chosen[n] {
+				record(n, outcomeSkipped, "not in AUTH_TEST_BACKENDS="+v)
 			}
 		}
 		return out
@@ -115,8 +130,10 @@ func RequireAll() bool {
 func Unavailable(t testing.TB, backend, why string) {
 	t.Helper()
 	if RequireAll() {
+		record(backend, outcomeFailed, why)
 		t.Fatalf("backend %s unavailable and AUTH_TEST_REQUIRE_ALL=1: %s", backend, why)
 	}
+	record(backend, outcomeSkipped, why)
 	t.Skipf("skipping backend %s: %s", backend, why)
 }
 

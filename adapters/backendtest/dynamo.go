@@ -52,7 +52,7 @@ func dynamoServer() (string, error) {
 		defer cancel()
 		c, err := tcdynamodb.Run(ctx, dynamoImage, tcdynamodb.WithDisableTelemetry())
 		if err != nil {
-			e.err = fmt.Errorf("AUTH_TEST_DYNAMODB_URL is not set and no container could be started: %w", err)
+			e.err = fmt.Errorf("AUTH_TEST_DYNAMODB_URL is not set and no container could be started (%w); `make dynamodb-local` starts DynamoDB Local without Docker", err)
 			return
 		}
 		hostPort, err := c.ConnectionString(ctx)

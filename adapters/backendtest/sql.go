@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -55,18 +56,24 @@ func sqliteURL(t testing.TB) string {
 
 // server is the admin URL of a database server, found once per test binary.
 type server struct {
-	once sync.Once
-	url  string
-	err  error
+	local localServer // its variable and usual local address
+	once  sync.Once
+	url   string
+	err   error
 }
 
-var pgServer, myServer server
+var (
+	pgServer = server{local: localServers["postgres"]}
+	myServer = server{local: localServers["mysql"]}
+)
 
-// get returns the server's admin URL: from the environment variable, else from
-// start (a container), remembering the outcome for later tests.
-func (s *server) get(envVar string, start func(context.Context) (string, error)) (string, error) {
+// get returns the server's admin URL: from its AUTH_TEST_* variable, else from
+// start (a container), remembering the outcome for later tests. When neither
+// works, the error says so — and, if a server answers on the usual local port, how
+// to use it.
+func (s *server) get(start func(context.Context) (string, error)) (string, error) {
 	s.once.Do(func() {
-		if v := strings.TrimSpace(os.Getenv(envVar)); v != "" {
+		if v := strings.TrimSpace(os.Getenv(s.local.envVar)); v != "" {
 			s.url = v
 			return
 		}
@@ -74,7 +81,7 @@ func (s *server) get(envVar string, start func(context.Context) (string, error))
 		defer cancel()
 		s.url, s.err = startContainer(ctx, start)
 		if s.err != nil {
-			s.err = fmt.Errorf("%s is not set and no container could be started: %w", envVar, s.err)
+			s.err = errors.New(noServerReason(s.local, s.err))
 		}
 	})
 	return s.url, s.err
@@ -95,7 +102,7 @@ func startContainer(ctx context.Context, start func(context.Context) (string, er
 // postgresURL creates a fresh database on the PostgreSQL server.
 func postgresURL(t testing.TB) string {
 	t.Helper()
-	admin, err := pgServer.get("AUTH_TEST_POSTGRES_URL", startPostgres)
+	admin, err := pgServer.get(startPostgres)
 	if err != nil {
 		Unavailable(t, "postgres", err.Error())
 		return ""
@@ -116,7 +123,7 @@ func postgresURL(t testing.TB) string {
 // mysqlURL creates a fresh database on the MySQL/MariaDB server.
 func mysqlURL(t testing.TB) string {
 	t.Helper()
-	admin, err := myServer.get("AUTH_TEST_MYSQL_URL", startMySQL)
+	admin, err := myServer.get(startMySQL)
 	if err != nil {
 		Unavailable(t, "mysql", err.Error())
 		return ""

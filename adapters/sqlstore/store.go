@@ -100,9 +100,10 @@ type Store struct {
 // postgresql:// or mysql://; see the README). An unreachable server does not fail
 // Open — the process can start while its database is still coming up and report
 // that through Ping and /readyz (bun's MySQL dialect does try once to read the
-// server version, and logs when it cannot). A SQLite file is opened at once, so a
+// server version, and logs through SetLogger's logger when it cannot). A SQLite file is opened at once, so a
 // bad path fails here. Call Migrate before use.
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
+	installLibraryLoggers()
 	t, err := parseURL(url)
 	if err != nil {
 		return nil, err
@@ -145,7 +146,7 @@ func openDB(t target, o Options) (*bun.DB, error) {
 	case dialectPostgres:
 		d = pgdialect.New()
 	case dialectMySQL:
-		d = mysqldialect.New(mysqldialect.WithTimeLocation("UTC"))
+		d = mysqlDialect{mysqldialect.New(mysqldialect.WithTimeLocation("UTC"))}
 	}
 	return bun.NewDB(sqldb, d), nil
 }

@@ -17,7 +17,8 @@ type migratable interface {
 }
 
 // openBackend opens the database AUTH_DATABASE_URL names, by its scheme, and
-// migrates it when asked.
+// migrates it when asked. A failure names the variable, the target (password
+// masked), the cause and what to check (see databaseError).
 func openBackend(ctx context.Context, cfg Config, migrate bool) (ports.Backend, error) {
 	var b migratable
 	var err error
@@ -34,12 +35,12 @@ func openBackend(ctx context.Context, cfg Config, migrate bool) (ports.Backend, 
 		return nil, fmt.Errorf("AUTH_DATABASE_URL: unsupported scheme %q", cfg.Backend())
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open %s database: %w", cfg.Backend(), err)
+		return nil, databaseError(cfg, "open", err)
 	}
 	if migrate {
 		if err := b.Migrate(ctx); err != nil {
 			_ = b.Close()
-			return nil, fmt.Errorf("migrate %s database: %w", cfg.Backend(), err)
+			return nil, databaseError(cfg, "migrate", err)
 		}
 	}
 	return b, nil

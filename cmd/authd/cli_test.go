@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/x509"
 	"encoding/pem"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -57,6 +58,31 @@ func TestCLIKeygen(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, nil, "", "keygen", "--alg", "HS256"); code != 2 {
 		t.Errorf("keygen --alg HS256: code %d, want 2", code)
+	}
+}
+
+// TestCLIKeygenIntoAFile redirects keygen into a file the way the README does
+// (`authd keygen > key.pem`): the shell made it 0644, keygen leaves it 0600.
+func TestCLIKeygenIntoAFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "key.pem")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var stderr bytes.Buffer
+	if code := run(context.Background(), []string{"keygen"}, strings.NewReader(""), f, &stderr); code != 0 {
+		t.Fatalf("keygen > file: code %d, stderr %q", code, stderr.String())
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mode := info.Mode().Perm(); mode != 0o600 {
+		t.Errorf("key file mode after keygen = %o, want 600", mode)
+	}
+	if b, _ := os.ReadFile(path); !bytes.Contains(b, []byte("PRIVATE KEY")) {
+		t.Errorf("key file holds no PEM key: %q", b)
 	}
 }
 

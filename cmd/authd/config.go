@@ -245,7 +245,8 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(attrs...)
 }
 
-// redactURL masks the password of a URL; an unparsable one is withheld entirely.
+// redactURL masks the password of a URL, in its userinfo or its query; an
+// unparsable one is withheld entirely.
 func redactURL(raw string) string {
 	if raw == "" || strings.HasPrefix(raw, "sqlite://") {
 		return raw
@@ -254,6 +255,7 @@ func redactURL(raw string) string {
 	if err != nil {
 		return "[unparsable, withheld]"
 	}
+	maskSecretParams(u)
 	return u.Redacted()
 }
 

@@ -12,8 +12,8 @@ import (
 // onto another account (see README, "Upgrading: e-mail normalisation"). It writes
 // nothing to the database; it exits 1 when there is something to decide.
 func checkIdentities(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 {
-		return usageError("usage: authd check-identities")
+	if helped, err := parseFlags(newFlagSet("check-identities"), args, stdout); helped || err != nil {
+		return err
 	}
 	return withConfig(stderr, func(cfg Config) error {
 		m, err := Open(ctx, cfg, newLogger(cfg, stderr))

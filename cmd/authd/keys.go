@@ -36,7 +36,7 @@ func signingKeys(ctx context.Context, cfg Config, secrets ports.SecretStore, log
 	}
 	seed, err := generated(ctx, secrets, secretSigningSeed, jwt.GenerateEd25519Seed)
 	if err != nil {
-		return nil, fmt.Errorf("load generated signing key: %w", err)
+		return nil, databaseError(cfg, "read the generated signing key from", err)
 	}
 	ks, err := jwt.Ed25519KeySet(seed)
 	if err != nil {
@@ -54,7 +54,7 @@ func refreshKey(ctx context.Context, cfg Config, secrets ports.SecretStore, logg
 	}
 	key, err := generated(ctx, secrets, secretRefreshKey, jwt.GenerateRefreshKey)
 	if err != nil {
-		return nil, fmt.Errorf("load generated refresh key: %w", err)
+		return nil, databaseError(cfg, "read the generated refresh key from", err)
 	}
 	logger.Warn("using the refresh-token key generated into the database; production should set AUTH_REFRESH_KEY")
 	return key, nil

@@ -7,6 +7,10 @@
 //	authd keygen [--alg EdDSA|RS256|ES256]         print a new PEM signing key
 //	authd check-identities                         report addresses that collide under Unicode normalisation
 //	authd version                                  print the version
+//	authd help [command]                           print the usage, or one command's help
+//
+// Every command answers -h, --help and help with its usage on stdout, exit code 0,
+// without acting.
 package main
 
 import (
@@ -16,6 +20,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/authd/authd/adapters/sqlstore"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -27,7 +33,7 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-const usage = `usage: authd [command]
+const usage = `usage: authd [command] [flags]
 
 commands:
   serve                                   run the service (default)
@@ -37,13 +43,14 @@ commands:
   check-identities                        report stored e-mails and usernames that Unicode
                                           normalisation refuses, changes or folds together
   version                                 print the version
+  help [command]                          print this, or a command's help
 
-Configuration comes from AUTH_* environment variables and an optional .env file;
-see the README for the full list.
-`
+authd COMMAND --help (or -h) prints that command's help and does nothing else.
 
-// run executes one command and returns the process exit code: 0 on success, 1 on
-// failure, 2 on a usage error.
+` + configPointer
+
+// run executes one command and returns the process exit code: 0 on success (and
+// after printing help), 1 on failure, 2 on a usage error.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd := "serve"
 	if len(args) > 0 {
@@ -52,19 +59,26 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var err error
 	switch cmd {
 	case "serve":
-		err = withConfig(stderr, func(cfg Config) error { return serve(ctx, cfg, stderr) })
+		err = withFlags(cmd, args, stdout, func() error {
+			return withConfig(stderr, func(cfg Config) error { return serve(ctx, cfg, stderr) })
+		})
 	case "migrate":
-		err = withConfig(stderr, func(cfg Config) error { return migrate(ctx, cfg, stderr) })
+		err = withFlags(cmd, args, stdout, func() error {
+			return withConfig(stderr, func(cfg Config) error { return migrate(ctx, cfg, stderr) })
+		})
 	case "admin":
 		err = adminCommand(ctx, args, stdin, stdout, stderr)
 	case "keygen":
-		err = keygen(args, stdout, stderr)
+		err = keygen(args, stdout)
 	case "check-identities":
 		err = checkIdentities(ctx, args, stdout, stderr)
 	case "version", "--version", "-v":
-		fmt.Fprintln(stdout, "authd", version)
-	case "help", "--help", "-h":
-		fmt.Fprint(stdout, usage)
+		err = withFlags("version", args, stdout, func() error {
+			_, err := fmt.Fprintln(stdout, "authd", version)
+			return err
+		})
+	case "help", "--help", "-help", "-h":
+		return helpCommand(args, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "authd: unknown command %q\n\n%s", cmd, usage)
 		return 2
@@ -80,17 +94,31 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return 0
 }
 
+// withFlags parses the arguments of a command that has no flags of its own and
+// runs act, unless they ask for help (printed, act not run) or are wrong.
+func withFlags(name string, args []string, stdout io.Writer, act func() error) error {
+	if helped, err := parseFlags(newFlagSet(name), args, stdout); helped || err != nil {
+		return err
+	}
+	return act()
+}
+
 // usageError is a mistake in the command line, answered with exit code 2.
 type usageError string
 
 func (e usageError) Error() string { return string(e) }
 
 // withConfig loads the configuration and runs fn with it. A bad configuration stops
-// here, one line per bad variable.
+// here, one line per bad variable. Before fn runs, the database drivers' own log
+// lines are routed into the service's log, and every AUTH_* variable that authd does
+// not read is warned about (a typo would otherwise leave the default in force).
 func withConfig(stderr io.Writer, fn func(Config) error) error {
 	cfg, err := loadConfigFromProcess()
 	if err != nil {
 		return fmt.Errorf("invalid configuration:\n%w", err)
 	}
+	logger := newLogger(cfg, stderr)
+	sqlstore.SetLogger(logger)
+	warnUnknownVars(logger, os.Environ(), dotenvNames())
 	return fn(cfg)
 }

@@ -41,6 +41,8 @@ type Main struct {
 	// purge is the unbounded backend's purge of expired rows, nil when it has none:
 	// a large delete may rightly take longer than AUTH_DB_TIMEOUT.
 	purge purger
+	// bound is AUTH_LISTEN bound by serve before Open; Start serves on it.
+	bound net.Listener
 	// stopPurge ends the purge loop; purged is closed when it has ended.
 	stopPurge context.CancelFunc
 	purged    chan struct{}
@@ -163,9 +165,9 @@ func newNotifier(cfg Config, logger *slog.Logger) (ports.Notifier, error) {
 
 // Start listens on AUTH_LISTEN and serves in the background. Addr tells where.
 func (m *Main) Start() error {
-	ln, err := net.Listen("tcp", m.Config.Listen)
+	ln, err := m.listener()
 	if err != nil {
-		return fmt.Errorf("AUTH_LISTEN: %w", err)
+		return err
 	}
 	m.ln = ln
 	m.served = make(chan error, 1)
@@ -265,10 +267,16 @@ func (m *Main) Close(ctx context.Context) error {
 func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	logger := newLogger(cfg, stderr)
 	logger.Info("starting authd", "config", cfg)
-	m, err := Open(ctx, cfg, logger)
+	ln, err := listen(cfg.Listen) // first, so a taken port fails before any database work
 	if err != nil {
 		return err
 	}
+	m, err := Open(ctx, cfg, logger)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	m.bound = ln
 	if err := m.Start(); err != nil {
 		_ = m.Close(context.Background())
 		return err
