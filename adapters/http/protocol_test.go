@@ -233,8 +233,20 @@ func TestOperations(t *testing.T) {
 			if r.Header.Get("Retry-After") == "" || strings.Contains(string(r.Body), "refused") {
 				t.Errorf("503: Retry-After %q, body %s; want a Retry-After and no cause", r.Header.Get("Retry-After"), r.Body)
 			}
+			// HEAD, as probes send it: the same status and headers, no body.
+			r = e.do(t, "HEAD", "/readyz", nil)
+			if r.Status != 503 || r.Header.Get("Retry-After") == "" || len(r.Body) != 0 {
+				t.Errorf("HEAD /readyz while down: %d, Retry-After %q, %d body bytes; want 503 with Retry-After and no body",
+					r.Status, r.Header.Get("Retry-After"), len(r.Body))
+			}
 			e.ready.set(nil)
 			e.do(t, "GET", "/readyz", nil).expect(t, 200, "")
+			for _, path := range []string{"/healthz", "/readyz"} {
+				r := e.do(t, "HEAD", path, nil)
+				if r.Status != 200 || len(r.Body) != 0 {
+					t.Errorf("HEAD %s: %d with %d body bytes, want 200 and no body", path, r.Status, len(r.Body))
+				}
+			}
 		})
 
 		t.Run("metrics by route template", func(t *testing.T) {

@@ -184,6 +184,10 @@ func New(a *app.App, opts Options) *fiber.App {
 	r.add(fiber.MethodGet, "/.well-known/openid-configuration", w.openIDConfiguration)
 	r.add(fiber.MethodGet, "/healthz", w.healthz)
 	r.add(fiber.MethodGet, "/readyz", w.readyz)
+	// Load balancers and uptime checkers often probe with HEAD: the same answer,
+	// without its body (fasthttp drops it).
+	r.add(fiber.MethodHead, "/healthz", w.healthz)
+	r.add(fiber.MethodHead, "/readyz", w.readyz)
 	if !opts.HideMetrics {
 		r.add(fiber.MethodGet, "/metrics", w.metrics)
 	}
