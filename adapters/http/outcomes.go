@@ -70,7 +70,7 @@ func newOutcomes(reg *prometheus.Registry) *outcomes {
 		}, []string{"outcome"})),
 		rateLimited: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "authd", Name: "rate_limited_total",
-			Help: "Requests answered 429, by limiter (ip: the per-instance per-IP budget; identifier: the per-account login back-off kept in the store) and route.",
+			Help: "Requests answered 429, by limiter (ip: the per-instance per-IP budget; identifier: the per-identifier login back-off kept in the store) and route.",
 		}, []string{"limiter", "route"})),
 		revocations: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "authd", Name: "session_revocations_total",

@@ -39,7 +39,7 @@ type Limit struct {
 }
 
 // RateLimits are the per-IP budgets of the endpoints an attacker hammers. They are
-// counted in memory per instance; the per-account login back-off lives in the store
+// counted in memory per instance; the per-identifier login back-off lives in the store
 // and holds across instances.
 type RateLimits struct {
 	Login   Limit
