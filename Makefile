@@ -22,7 +22,7 @@ BENCHSTAT_VERSION ?= v0.0.0-20260908200009-22c9c6c9d4da
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run build test test-short vet fmt fmt-check migrate bench \
+.PHONY: help run build test test-short vet fmt fmt-check migrate bench bench-pgbench \
 	dynamodb-local dynamodb-local-stop test-services lint-openapi clean
 
 help: ## List the targets.
@@ -69,6 +69,12 @@ bench: ## Run the Go benchmarks (medians over BENCH_COUNT runs), then the HTTP l
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./adapters/... | tee bench-results/go.txt
 	$(GO) run golang.org/x/perf/cmd/benchstat@$(BENCHSTAT_VERSION) bench-results/go.txt | tee bench-results/go-benchstat.txt
 	bash cmd/authbench/bench.sh
+	@if [[ "$${BENCH_DATABASE_URL:-}" == postgres://* || "$${BENCH_DATABASE_URL:-}" == postgresql://* ]]; then \
+		$(MAKE) --no-print-directory bench-pgbench; fi
+
+bench-pgbench: ## PostgreSQL ceiling of the refresh path: pgbench with its statements (BENCH_DATABASE_URL=postgres://…).
+	@mkdir -p bench-results
+	bash cmd/authbench/pgbench-refresh.sh | tee bench-results/pgbench-refresh.txt
 
 dynamodb-local: ## Start DynamoDB Local (no Docker) on DYNAMODB_PORT.
 	bash deploy/dynamodb-local.sh start $(DYNAMODB_PORT)
