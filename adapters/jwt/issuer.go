@@ -2,6 +2,7 @@ package jwt
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,6 +42,10 @@ type Options struct {
 	Leeway time.Duration
 	// Now is the clock; nil means time.Now. Tests inject a fixed time.
 	Now func() time.Time
+	// VerifiedCacheSize bounds how many verified tokens Verify remembers so that a
+	// token presented again skips the signature check (see verified.go). Zero means
+	// DefaultVerifiedCacheSize; a negative value turns the cache off.
+	VerifiedCacheSize int
 }
 
 // Issuer mints and verifies access tokens with a KeySet. It is safe for
@@ -54,6 +59,9 @@ type Issuer struct {
 	parser *gjwt.Parser
 	jwks   []byte
 	algs   []string
+	leeway time.Duration
+	// verified remembers successful verifications; nil when turned off.
+	verified *verifiedCache
 }
 
 // NewIssuer returns an Issuer that signs with the first key of keys and verifies
@@ -76,7 +84,8 @@ func NewIssuer(keys *KeySet, opts Options) *Issuer {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	i := &Issuer{keys: keys, byKid: map[string]*key{}, iss: opts.Issuer, aud: opts.Audience, now: opts.Now}
+	i := &Issuer{keys: keys, byKid: map[string]*key{}, iss: opts.Issuer, aud: opts.Audience, now: opts.Now,
+		leeway: opts.Leeway, verified: newVerifiedCache(opts.VerifiedCacheSize)}
 	published := []*jwk{}
 	for _, k := range keys.keys {
 		i.byKid[k.kid] = k
@@ -195,19 +204,47 @@ func (i *Issuer) Mint(_ context.Context, c domain.AccessClaims) (string, error) 
 // signature, iss, aud, exp, nbf and iat with the configured leeway, and the
 // presence of sub, sid, jti and a valid role. It returns token_expired for a
 // well-signed token past its exp and token_invalid for anything else wrong. Times
-// in the returned claims are in UTC.
+// in the returned claims are in UTC. A token verified before and not expired since
+// is answered from the Issuer's cache of verified tokens (verified.go).
 func (i *Issuer) Verify(_ context.Context, token string) (*domain.AccessClaims, error) {
 	if len(token) > maxTokenLen || !isBase64URL(token, true) {
 		return nil, invalid("The access token is malformed.", errors.New("token too long or not base64url"))
 	}
-	var c accessClaims
-	if t, err := i.parser.ParseWithClaims(token, &c, i.keyFor); err != nil {
-		if t != nil && t.Method != nil && !slices.Contains(i.algs, t.Method.Alg()) {
-			return nil, invalid("The access token's algorithm is not accepted.", err)
-		}
-		return nil, classify(err)
+	if i.verified == nil {
+		claims, _, err := i.verify(token)
+		return claims, err
 	}
-	return &domain.AccessClaims{
+	sum := sha256.Sum256([]byte(token))
+	now := i.now()
+	if claims, ok := i.verified.get(sum, now, i.trusts); ok {
+		return claims, nil
+	}
+	claims, e, err := i.verify(token)
+	if err != nil {
+		return nil, err
+	}
+	i.verified.put(sum, e, now)
+	return claims, nil
+}
+
+// trusts reports whether kid names a key of this Issuer's key set.
+func (i *Issuer) trusts(kid string) bool {
+	_, ok := i.byKid[kid]
+	return ok
+}
+
+// verify is Verify without the cache: it parses and checks token in full and
+// returns its claims and the cache entry for it.
+func (i *Issuer) verify(token string) (*domain.AccessClaims, verifiedEntry, error) {
+	var c accessClaims
+	t, err := i.parser.ParseWithClaims(token, &c, i.keyFor)
+	if err != nil {
+		if t != nil && t.Method != nil && !slices.Contains(i.algs, t.Method.Alg()) {
+			return nil, verifiedEntry{}, invalid("The access token's algorithm is not accepted.", err)
+		}
+		return nil, verifiedEntry{}, classify(err)
+	}
+	claims := &domain.AccessClaims{
 		ID:        c.ID,
 		Subject:   c.Subject,
 		SessionID: c.SessionID,
@@ -215,7 +252,13 @@ func (i *Issuer) Verify(_ context.Context, token string) (*domain.AccessClaims, 
 		Fresh:     c.Fresh,
 		IssuedAt:  c.IssuedAt.UTC(),
 		ExpiresAt: c.ExpiresAt.UTC(),
-	}, nil
+	}
+	kid, _ := t.Header["kid"].(string)
+	notBefore := c.NotBefore.Time
+	if c.IssuedAt.After(notBefore) {
+		notBefore = c.IssuedAt.Time
+	}
+	return claims, verifiedEntry{claims: *claims, kid: kid, notBefore: notBefore.Add(-i.leeway)}, nil
 }
 
 // Reasons keyFor refuses a token, before its signature is checked.

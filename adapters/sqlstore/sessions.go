@@ -23,7 +23,7 @@ func (ss *SessionStore) Create(ctx context.Context, s *domain.Session) error {
 // ByID returns the session, revoked or expired, or not_found.
 func (ss *SessionStore) ByID(ctx context.Context, id string) (*domain.Session, error) {
 	var r sessionRow
-	if err := ss.s.db.NewSelect().Model(&r).Where("id = ?", id).Limit(1).Scan(ctx); err != nil {
+	if err := ss.s.queryRow(ctx, &r, qSessionByID, id); err != nil {
 		return nil, translate(err)
 	}
 	return r.domain(), nil
@@ -33,9 +33,7 @@ func (ss *SessionStore) ByID(ctx context.Context, id string) (*domain.Session, e
 // compare-and-swap that lets exactly one of N concurrent refreshes win. When it
 // matches nothing, a second look tells not_found from conflict.
 func (ss *SessionStore) Rotate(ctx context.Context, id string, from uint64, at time.Time) error {
-	res, err := ss.s.exec(ctx, ss.s.db.NewUpdate().Model((*sessionRow)(nil)).
-		Set("counter = ?", int64(from)+1).Set("rotated_at = ?", ts(at)).
-		Where("id = ?", id).Where("counter = ?", int64(from)).Where("revoked_at IS NULL"))
+	res, err := ss.s.execPrepared(ctx, qRotate, int64(from)+1, ss.s.timeArg(at), id, int64(from))
 	if err != nil {
 		return translate(err)
 	}

@@ -87,6 +87,8 @@ type Store struct {
 	// order, beats the busy handler's sleep-and-retry, which under a burst of
 	// concurrent writers (refreshes) stretches tail latency to seconds.
 	writer chan struct{}
+	// prepared holds the hot queries' statements (prepared.go).
+	prepared *preparedSet
 
 	users       *UserStore
 	credentials *CredentialStore
@@ -112,7 +114,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, target: t}
+	s := &Store{db: db, target: t, prepared: newPreparedSet(db, t.dialect)}
 	s.users = &UserStore{s: s}
 	s.credentials = &CredentialStore{s: s}
 	s.throttle = &LoginThrottle{s: s}
@@ -208,7 +210,10 @@ const firstConnectWait = 10 * time.Second
 func (s *Store) Stats() sql.DBStats { return s.db.Stats() }
 
 // Close releases every connection. For SQLite :memory: the data goes with them.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.closePrepared()
+	return s.db.Close()
+}
 
 // maxTxAttempts bounds how often a transaction that lost a deadlock or a
 // serialization race is run again before the caller is told to retry later.

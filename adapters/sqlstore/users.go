@@ -24,12 +24,12 @@ func (us *UserStore) Create(ctx context.Context, u *domain.User) error {
 
 // ByID returns the user with that id, or not_found.
 func (us *UserStore) ByID(ctx context.Context, id string) (*domain.User, error) {
-	return userWhere(ctx, us.s.db, "id = ?", id)
+	return us.s.userByPrepared(ctx, qUserByID, id)
 }
 
 // ByEmail returns the user with that normalised e-mail, or not_found.
 func (us *UserStore) ByEmail(ctx context.Context, email string) (*domain.User, error) {
-	return userWhere(ctx, us.s.db, "email = ?", email)
+	return us.s.userByPrepared(ctx, qUserByEmail, email)
 }
 
 // ByUsername returns the user with that normalised username, or not_found. The
