@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// TestDerivedMemoryLimit checks the documented formula: 32 MiB plus twice the
+// TestDerivedMemoryLimit checks the documented formula: 24 MiB plus 1.5 times the
 // memory of the hashes that may run at once.
 func TestDerivedMemoryLimit(t *testing.T) {
 	t.Parallel()
@@ -16,9 +16,9 @@ func TestDerivedMemoryLimit(t *testing.T) {
 		kib   uint32
 		want  int64
 	}{
-		{2, 19456, 108 << 20}, // the defaults on 2 CPUs, as README says
-		{1, 19456, 70 << 20},
-		{8, 65536, (32 + 2*8*64) << 20},
+		{2, 19456, 81 << 20}, // the defaults on 2 CPUs, as README says
+		{1, 19456, 24<<20 + 19456<<10*3/2},
+		{8, 65536, (24 + 3*8*64/2) << 20},
 	} {
 		if got := derivedMemoryLimit(c.slots, c.kib); got != c.want {
 			t.Errorf("derivedMemoryLimit(%d, %d) = %d, want %d", c.slots, c.kib, got, c.want)
@@ -36,7 +36,7 @@ func TestPlanMemoryLimit(t *testing.T) {
 		gomemlimit string
 		want       memoryLimitPlan
 	}{
-		{"auto", MemoryLimitAuto, "", memoryLimitPlan{set: true, limit: 108 << 20, source: "derived"}},
+		{"auto", MemoryLimitAuto, "", memoryLimitPlan{set: true, limit: 81 << 20, source: "derived"}},
 		{"explicit", 256 << 20, "", memoryLimitPlan{set: true, limit: 256 << 20, source: "AUTH_MEMORY_LIMIT"}},
 		{"off", MemoryLimitOff, "", memoryLimitPlan{source: "off"}},
 		{"GOMEMLIMIT over auto", MemoryLimitAuto, "200MiB", memoryLimitPlan{source: "GOMEMLIMIT"}},
