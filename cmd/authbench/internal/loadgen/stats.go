@@ -51,7 +51,7 @@ type Recorder struct {
 	slowest  time.Duration
 	// slowestAny is the slowest answer of any kind, refusals included.
 	slowestAny time.Duration
-	byStatus map[StatusCount]int64 // keyed with Count zero
+	byStatus   map[StatusCount]int64 // keyed with Count zero
 }
 
 // NewRecorder returns a recorder whose latency reservoir holds at most maxSamples
