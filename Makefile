@@ -64,11 +64,12 @@ fmt-check: ## Fail if a Go file is not gofmt-formatted.
 migrate: ## Apply database migrations to AUTH_DATABASE_URL.
 	$(GO) run ./cmd/authd migrate
 
-bench: ## Run the Go benchmarks (medians over BENCH_COUNT runs), then the HTTP load benchmark.
+bench: ## Run the Go benchmarks (medians over BENCH_COUNT runs), then the HTTP load benchmark and the 500- and 2,000-client login storms.
 	@mkdir -p bench-results
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./adapters/... | tee bench-results/go.txt
 	$(GO) run golang.org/x/perf/cmd/benchstat@$(BENCHSTAT_VERSION) bench-results/go.txt | tee bench-results/go-benchstat.txt
 	bash cmd/authbench/bench.sh
+	bash cmd/authbench/storm.sh
 	@if [[ "$${BENCH_DATABASE_URL:-}" == postgres://* || "$${BENCH_DATABASE_URL:-}" == postgresql://* ]]; then \
 		$(MAKE) --no-print-directory bench-pgbench; fi
 

@@ -210,9 +210,11 @@ func TestFullQueueBlocksRatherThanDrops(t *testing.T) {
 
 	// q3 waits for room as long as its context allows, then is refused, not dropped
 	// behind a 202.
-	short, cancel := context.WithTimeout(ctx, 150*time.Millisecond)
-	defer cancel()
+	// The deadline is taken after start, so "returned before it" can be judged
+	// without a race between the two clock readings.
 	start := time.Now()
+	short, cancel := context.WithDeadline(ctx, start.Add(150*time.Millisecond))
+	defer cancel()
 	err := f.app.ForgotPassword(short, "q3@example.com")
 	wantCode(t, "forgot while the queue is full until the deadline", err, domain.CodeUnavailable)
 	if waited := time.Since(start); waited < 150*time.Millisecond {

@@ -55,7 +55,9 @@ func (a *App) Login(ctx context.Context, in LoginInput) (*TokenPair, error) {
 		u, err = a.Users.ByUsername(ctx, username)
 	}
 	if domain.IsCode(err, domain.CodeNotFound) {
-		a.Hasher.Waste(ctx, in.Password)
+		if err := a.Hasher.Waste(ctx, in.Password); err != nil {
+			return nil, err
+		}
 		return nil, errInvalidCredentials()
 	}
 	if err != nil {

@@ -17,8 +17,11 @@ type Hasher interface {
 	// A malformed encoded string is an error.
 	Verify(ctx context.Context, password, encoded string) (ok, needsRehash bool, err error)
 	// Waste spends the time and memory of one verification and discards it, so that
-	// a login for an unknown account takes as long as one for a known account.
-	Waste(ctx context.Context, password string)
+	// a login for an unknown account takes as long as one for a known account. It
+	// waits for the hashing bound as Verify does and fails as Verify would
+	// (unavailable when no slot frees in time), so that under overload too an
+	// unknown account is answered as a known one.
+	Waste(ctx context.Context, password string) error
 }
 
 // AccessTokens mints and verifies JWT access tokens.

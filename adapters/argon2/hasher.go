@@ -2,7 +2,9 @@
 // ($argon2id$v=19$m=19456,t=2,p=1$salt$hash), on github.com/alexedwards/argon2id and
 // golang.org/x/crypto/argon2. Every hash and verification runs under a concurrency
 // bound, because each one allocates the full memory cost: a login storm must queue,
-// not take the process down.
+// not take the process down. A caller waits for a slot at most the queue timeout
+// (DefaultQueueTimeout unless WithQueueTimeout says otherwise) and is then told
+// unavailable with a Retry-After, so an overload is answered instead of piling up.
 package argon2
 
 import (
@@ -28,15 +30,46 @@ var _ ports.Hasher = (*Hasher)(nil)
 // in the store, never a wrong password.
 var ErrMalformedHash = errors.New("argon2: stored hash is not a valid argon2id PHC string")
 
+// ErrQueueTimeout is the cause of the unavailable error of a hash, verification or
+// Waste that found no free slot within the queue timeout.
+var ErrQueueTimeout = errors.New("argon2: no hashing slot free within the queue timeout")
+
 // busyRetryAfter is the Retry-After suggested when a caller gives up waiting for a
 // hashing slot: one hash takes tens of milliseconds, so the queue drains quickly.
 const busyRetryAfter = time.Second
 
+// DefaultQueueTimeout is how long a hash or verification waits for a slot before it
+// answers unavailable, unless WithQueueTimeout sets another bound. It is
+// AUTH_HASH_QUEUE_TIMEOUT's default.
+const DefaultQueueTimeout = 3 * time.Second
+
+// Option adjusts a Hasher made by New.
+type Option func(*Hasher)
+
+// WithQueueTimeout bounds the wait for a hashing slot to d; a d of zero or less
+// keeps DefaultQueueTimeout.
+func WithQueueTimeout(d time.Duration) Option {
+	return func(h *Hasher) {
+		if d > 0 {
+			h.queueTimeout = d
+		}
+	}
+}
+
+// WithWaitObserver has observe told how long each caller waited for a slot, whether
+// it got one or gave up, for the queue-wait histogram. observe must be cheap and
+// safe for concurrent use.
+func WithWaitObserver(observe func(wait time.Duration)) Option {
+	return func(h *Hasher) { h.observeWait = observe }
+}
+
 // Hasher hashes and verifies passwords with argon2id under a concurrency bound. It
 // is safe for concurrent use.
 type Hasher struct {
-	params Params
-	sem    chan struct{}
+	params       Params
+	sem          chan struct{}
+	queueTimeout time.Duration
+	observeWait  func(wait time.Duration)
 
 	// wasteSalt and wasteKey are the fixed dummy hash that Waste verifies against.
 	wasteSalt []byte
@@ -54,8 +87,9 @@ type Hasher struct {
 // computations at once (runtime.NumCPU() when maxConcurrent ≤ 0). With the default
 // 19 MiB per hash, the bound caps hashing memory at maxConcurrent × 19 MiB. p should
 // come from DefaultParams or ParseParams; salt and key lengths of zero take the
-// defaults.
-func New(p Params, maxConcurrent int) *Hasher {
+// defaults. A caller waits for a slot at most DefaultQueueTimeout, or what
+// WithQueueTimeout says.
+func New(p Params, maxConcurrent int, opts ...Option) *Hasher {
 	d := DefaultParams()
 	if p.SaltLen == 0 {
 		p.SaltLen = d.SaltLen
@@ -67,10 +101,14 @@ func New(p Params, maxConcurrent int) *Hasher {
 		maxConcurrent = runtime.NumCPU()
 	}
 	h := &Hasher{
-		params:    p,
-		sem:       make(chan struct{}, maxConcurrent),
-		wasteSalt: make([]byte, p.SaltLen),
-		wasteKey:  make([]byte, p.KeyLen),
+		params:       p,
+		sem:          make(chan struct{}, maxConcurrent),
+		queueTimeout: DefaultQueueTimeout,
+		wasteSalt:    make([]byte, p.SaltLen),
+		wasteKey:     make([]byte, p.KeyLen),
+	}
+	for _, o := range opts {
+		o(h)
 	}
 	for i := range h.wasteSalt {
 		h.wasteSalt[i] = byte(i)
@@ -79,7 +117,8 @@ func New(p Params, maxConcurrent int) *Hasher {
 }
 
 // Hash returns the PHC string of password under the configured parameters, with a
-// fresh random salt. It fails with unavailable when ctx ends while waiting for a slot.
+// fresh random salt. It fails with unavailable, carrying a RetryAfter, when no slot
+// frees within the queue timeout or ctx ends first.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	if err := h.params.check(); err != nil {
 		return "", fmt.Errorf("argon2: configured parameters: %w", err)
@@ -100,7 +139,7 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 // whether encoded was made with parameters (m, t, p, salt or key length) other than
 // the configured ones, so the caller should store a fresh hash after a successful
 // login. A string that is not a well-formed argon2id v19 hash is an error wrapping
-// ErrMalformedHash; a cancelled wait is unavailable.
+// ErrMalformedHash; a wait that times out or is cancelled is unavailable, as for Hash.
 func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, needsRehash bool, err error) {
 	stored, err := decode(encoded)
 	if err != nil {
@@ -120,36 +159,44 @@ func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, need
 
 // Waste spends the time and memory of one verification under the configured
 // parameters against a fixed dummy hash and discards the outcome, so that a login
-// for an unknown account costs what one for a known account costs. It returns early
-// only when ctx ends while waiting for a slot.
-func (h *Hasher) Waste(ctx context.Context, password string) {
-	if h.params.check() != nil {
-		return
+// for an unknown account costs what one for a known account costs. It waits for a
+// slot exactly as Verify does and fails the same way, unavailable with a RetryAfter,
+// so that under overload an unknown account is answered as a known one would be.
+func (h *Hasher) Waste(ctx context.Context, password string) error {
+	if err := h.params.check(); err != nil {
+		return fmt.Errorf("argon2: configured parameters: %w", err)
 	}
 	release, err := h.acquire(ctx)
 	if err != nil {
-		return
+		return err
 	}
 	defer release()
 	p := h.params
 	key := xargon2.IDKey([]byte(password), h.wasteSalt, p.Time, p.Memory, p.Threads, p.KeyLen)
 	subtle.ConstantTimeCompare(key, h.wasteKey)
+	return nil
 }
 
-// acquire waits for a hashing slot or for ctx to end; the returned func frees it.
+// acquire waits for a hashing slot for at most the queue timeout, or until ctx
+// ends; the returned func frees it.
 func (h *Hasher) acquire(ctx context.Context) (func(), error) {
 	h.waiting.Add(1)
+	var waited time.Duration
+	var err error
 	select {
 	case h.sem <- struct{}{}:
-		h.waiting.Add(-1)
-	case <-ctx.Done():
-		h.waiting.Add(-1)
-		return nil, &domain.Error{
-			Code:       domain.CodeUnavailable,
-			Message:    "The service is busy; try again shortly.",
-			RetryAfter: busyRetryAfter,
-			Err:        fmt.Errorf("argon2: waiting for a hashing slot: %w", ctx.Err()),
-		}
+		// A free slot is taken without arming a timer or reading the clock.
+	default:
+		start := time.Now()
+		err = h.wait(ctx)
+		waited = time.Since(start)
+	}
+	h.waiting.Add(-1)
+	if h.observeWait != nil {
+		h.observeWait(waited)
+	}
+	if err != nil {
+		return nil, err
 	}
 	n := h.inFlight.Add(1)
 	if h.observe != nil {
@@ -159,6 +206,30 @@ func (h *Hasher) acquire(ctx context.Context) (func(), error) {
 		h.inFlight.Add(-1)
 		<-h.sem
 	}, nil
+}
+
+// wait blocks until a slot is taken, the queue timeout passes or ctx ends.
+func (h *Hasher) wait(ctx context.Context) error {
+	t := time.NewTimer(h.queueTimeout)
+	defer t.Stop()
+	select {
+	case h.sem <- struct{}{}:
+		return nil
+	case <-t.C:
+		return busy(fmt.Errorf("%w (%v)", ErrQueueTimeout, h.queueTimeout))
+	case <-ctx.Done():
+		return busy(fmt.Errorf("argon2: waiting for a hashing slot: %w", ctx.Err()))
+	}
+}
+
+// busy is the unavailable answer of a caller that got no slot.
+func busy(cause error) error {
+	return &domain.Error{
+		Code:       domain.CodeUnavailable,
+		Message:    "The service is busy; try again shortly.",
+		RetryAfter: busyRetryAfter,
+		Err:        cause,
+	}
 }
 
 // Load reports the computations holding a slot, the callers waiting for one and

@@ -182,7 +182,9 @@ func TestConcurrencyBound(t *testing.T) {
 							t.Errorf("Verify: %v", err)
 						}
 					default:
-						h.Waste(ctx, "password1")
+						if err := h.Waste(ctx, "password1"); err != nil {
+							t.Errorf("Waste: %v", err)
+						}
 					}
 				})
 			}
@@ -221,7 +223,9 @@ func TestWaitHonoursContext(t *testing.T) {
 	if _, _, err := h.Verify(ctx, "password1", "$argon2id$v=19$m=1024,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$c29tZWtleXNvbWVrZXlzb21la2V5c29tZWtleXh4eHg"); !domain.IsCode(err, domain.CodeUnavailable) {
 		t.Errorf("Verify with cancelled ctx = %v, want unavailable", err)
 	}
-	h.Waste(ctx, "password1") // must return rather than block
+	if err := h.Waste(ctx, "password1"); !domain.IsCode(err, domain.CodeUnavailable) { // must return rather than block
+		t.Errorf("Waste with cancelled ctx = %v, want unavailable", err)
+	}
 
 	close(release)
 	if err := <-done; err != nil {
@@ -234,7 +238,9 @@ func TestWaste(t *testing.T) {
 	h := argon2.New(cheap, 1)
 	var calls atomic.Int32
 	argon2.SetObserver(h, func(int) { calls.Add(1) })
-	h.Waste(context.Background(), "anything")
+	if err := h.Waste(context.Background(), "anything"); err != nil {
+		t.Fatalf("Waste = %v, want nil", err)
+	}
 	if got := calls.Load(); got != 1 {
 		t.Errorf("Waste ran %d computations, want 1", got)
 	}

@@ -106,6 +106,7 @@ type env struct {
 	mail     *mailbox
 	registry *prometheus.Registry
 	ready    *readiness
+	hasher   *argon2.Hasher
 }
 
 // readiness is a Ready function whose answer a test sets.
@@ -147,6 +148,10 @@ type envSetup struct {
 	refreshKey []byte
 	// hasher replaces the cheap default argon2 parameters (m=1024, t=1, p=1).
 	hasher argon2.Params
+	// hashSlots and hashOptions are the hasher's bound and options (default: one
+	// slot per CPU, the default queue timeout).
+	hashSlots   int
+	hashOptions []argon2.Option
 	// config adjusts the App's policy, starting from app.DefaultConfig.
 	config func(*app.Config)
 	// options adjust the HTTP Options (rate limits, proxies, ...).
@@ -201,9 +206,12 @@ func newEnvWith(t testing.TB, backend string, s envSetup) *env {
 	if s.notifier != nil {
 		notifier = metrics.Notifier(s.notifier(mail), registry)
 	}
+	// As in cmd/authd, the queue wait is observed into the registry.
+	hashOptions := append([]argon2.Option{argon2.WithWaitObserver(metrics.RegisterHashQueueWait(registry))}, s.hashOptions...)
+	hasher := argon2.New(params, s.hashSlots, hashOptions...)
 	core := app.New(app.Deps{
 		Users: b.Users(), Credentials: b.Credentials(), Throttle: b.Throttle(), Sessions: b.Sessions(), Tokens: b.Tokens(),
-		Hasher:        argon2.New(params, 0),
+		Hasher:        hasher,
 		AccessTokens:  issuer,
 		RefreshTokens: codec,
 		Notifier:      notifier,
@@ -211,7 +219,7 @@ func newEnvWith(t testing.TB, backend string, s envSetup) *env {
 		Random:        rand.Reader,
 		Identifiers:   identifiers.New(),
 	}, cfg)
-	e := &env{core: core, backend: b, clock: clock, mail: mail, registry: registry, ready: &readiness{}}
+	e := &env{core: core, backend: b, clock: clock, mail: mail, registry: registry, ready: &readiness{}, hasher: hasher}
 	opts := httpapi.Options{
 		PublicURL: "http://localhost:8080", Issuer: testIssuer, Keys: issuer,
 		Ready: e.ready.check, Registry: e.registry, Version: "test",

@@ -15,6 +15,8 @@
 #   BENCH_SCENARIO      signup, login, refresh, me, a comma-separated list, or all (default all)
 #   BENCH_USERS         accounts pre-created for login/refresh/me (default: one per worker)
 #   BENCH_OUT           JSON results file (default bench-results/authbench.json)
+#   BENCH_HEALTH_INTERVAL  also ask /healthz this often during each scenario (default 0: not)
+#   BENCH_HONOR_RETRY_AFTER  true: a worker told to come back later waits Retry-After (default false)
 #   BENCH_DATABASE_URL  another backend, e.g. postgres://postgres@127.0.0.1:5432/authd_bench
 #                       (the database must exist; accounts are left in it, named per run)
 # Any other AUTH_* variable in the environment reaches the server too, e.g.
@@ -30,6 +32,8 @@ requests=${BENCH_REQUESTS:-0}
 scenario=${BENCH_SCENARIO:-all}
 users=${BENCH_USERS:-0}
 out=${BENCH_OUT:-bench-results/authbench.json}
+health_interval=${BENCH_HEALTH_INTERVAL:-0}
+honor_retry_after=${BENCH_HONOR_RETRY_AFTER:-false}
 
 die() { echo "bench.sh: $*" >&2; exit 2; }
 
@@ -130,7 +134,7 @@ echo "bench.sh: authd pid $server_pid on $url (${BENCH_DATABASE_URL:+BENCH_DATAB
 timeout --signal=TERM --kill-after=10s "${limit_s}s" \
 	bin/authbench -url "$url" -c "$concurrency" -d "$duration" -n "$requests" \
 	-scenario "$scenario" -users "$users" -pid "$server_pid" \
-	-ready-timeout 30s -json "$out" &
+	-health-interval "$health_interval" -honor-retry-after="$honor_retry_after" -ready-timeout 30s -json "$out" &
 bench_pid=$!
 status=0
 wait "$bench_pid" || status=$?

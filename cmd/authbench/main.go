@@ -10,7 +10,8 @@
 //
 //	authbench [-url http://127.0.0.1:8080] [-c 16] [-d 10s] [-n 0] [-scenario all]
 //	          [-users 0] [-pid PID] [-json FILE|-] [-ready-timeout 0] [-timeout 10s]
-//	          [-allow-remote] [-max-samples 1000000]
+//	          [-allow-remote] [-max-samples 1000000] [-health-interval 0]
+//	          [-honor-retry-after]
 //	authbench -free-port
 package main
 
@@ -74,6 +75,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.allowRemote, "allow-remote", false, "allow a target that is not a loopback address")
 	fs.DurationVar(&c.timeout, "timeout", 10*time.Second, "timeout of each request")
 	fs.DurationVar(&c.readyTimeout, "ready-timeout", 0, "first wait up to this long for GET /readyz to answer 200 (0: do not wait)")
+	fs.DurationVar(&c.opts.HealthInterval, "health-interval", 0, "ask GET /healthz this often during each scenario and report the answers (0: do not)")
+	fs.BoolVar(&c.opts.HonorRetryAfter, "honor-retry-after", false, "after a 429 or 503 with Retry-After, a worker waits that long before its next request")
 	fs.IntVar(&c.opts.MaxSamples, "max-samples", loadgen.DefaultMaxSamples, "latency samples kept per scenario (a uniform reservoir beyond that)")
 	fs.BoolVar(&c.freePort, "free-port", false, "print a free TCP port on 127.0.0.1 and exit (for scripts)")
 	if err := fs.Parse(args); err != nil {

@@ -78,7 +78,11 @@ type Config struct {
 	Argon2 string `env:"ARGON2" envDefault:"m=19456,t=2,p=1"`
 	// HashConcurrency bounds simultaneous hashes; 0 in the environment becomes the
 	// number of CPUs at load.
-	HashConcurrency  int           `env:"HASH_CONCURRENCY" envDefault:"0"`
+	HashConcurrency int `env:"HASH_CONCURRENCY" envDefault:"0"`
+	// HashQueueTimeout is the longest wait for a hashing slot before a 503.
+	HashQueueTimeout time.Duration `env:"HASH_QUEUE_TIMEOUT" envDefault:"3s"`
+	// MemoryLimit is the Go runtime's soft memory limit (see memlimit.go).
+	MemoryLimit      MemoryLimit   `env:"MEMORY_LIMIT" envDefault:"auto"`
 	LockoutThreshold int           `env:"LOCKOUT_THRESHOLD" envDefault:"5"`
 	LockoutBase      time.Duration `env:"LOCKOUT_BASE" envDefault:"1s"`
 	LockoutMax       time.Duration `env:"LOCKOUT_MAX" envDefault:"15m"`

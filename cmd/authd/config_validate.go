@@ -83,6 +83,8 @@ func (c *Config) validate(failed map[string]bool) []error {
 
 	check("AUTH_ARGON2", validateArgon2(c.Argon2))
 	notNegative("AUTH_HASH_CONCURRENCY", int64(c.HashConcurrency))
+	positive("AUTH_HASH_QUEUE_TIMEOUT", c.HashQueueTimeout)
+	check("AUTH_MEMORY_LIMIT", c.MemoryLimit.validate())
 	if c.LockoutThreshold < 1 {
 		check("AUTH_LOCKOUT_THRESHOLD", errors.New("must be at least 1"))
 	}

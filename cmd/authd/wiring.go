@@ -77,7 +77,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Main, err er
 	if err := params.Validate(); err != nil {
 		logger.Warn("argon2 parameters are below the OWASP minimum; use them for tests only", "params", cfg.Argon2, "reason", err.Error())
 	}
-	hasher := argon2.New(params, cfg.HashConcurrency)
+	hasher := argon2.New(params, cfg.HashConcurrency, hasherOptions(cfg, m.Registry)...)
 
 	keys, err := signingKeys(ctx, cfg, backend.Secrets(), logger)
 	if err != nil {
@@ -267,6 +267,7 @@ func (m *Main) Close(ctx context.Context) error {
 func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
 	logger := newLogger(cfg, stderr)
 	logger.Info("starting authd", "config", cfg)
+	defer startMemoryLimit(cfg, logger)()
 	ln, err := listen(cfg.Listen) // first, so a taken port fails before any database work
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 )
 
@@ -19,7 +20,17 @@ const (
 	PathRefresh = "/v1/auth/refresh"
 	PathMe      = "/v1/auth/me"
 	PathReady   = "/readyz"
+	PathHealth  = "/healthz"
 )
+
+// NoRetryAfter marks, in an error's code, a 503 that came without Retry-After: the
+// contract says every 503 carries one.
+const NoRetryAfter = "(no Retry-After)"
+
+// Health asks GET /healthz.
+func (c *Client) Health(ctx context.Context) Outcome {
+	return c.do(ctx, http.MethodGet, PathHealth, "", nil, http.StatusOK, nil)
+}
 
 // maxErrorBody bounds how much of an error response is read to find its code; the
 // server caps bodies at 64 KiB too, so a problem document always fits.
@@ -144,6 +155,11 @@ func (c *Client) do(ctx context.Context, method, path, bearer string, body any, 
 		}
 		if json.NewDecoder(io.LimitReader(resp.Body, maxErrorBody)).Decode(&problem) == nil {
 			o.Code = problem.Code
+		}
+		if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs > 0 {
+			o.RetryAfter = time.Duration(secs) * time.Second
+		} else if resp.StatusCode == http.StatusServiceUnavailable {
+			o.Code += " " + NoRetryAfter
 		}
 	}
 	if _, err := io.Copy(io.Discard, resp.Body); err != nil && o.OK {

@@ -56,6 +56,14 @@ func WriteTable(w io.Writer, rep Report) error {
 		return err
 	}
 	for _, s := range rep.Results {
+		if s.Health != nil {
+			if _, err := fmt.Fprintf(w, "%s: %d ok; slowest answer of any kind %.0f ms; /healthz %d checks, %d failed, slowest %.0f ms\n",
+				s.Scenario, s.Requests-s.Errors, s.MaxAnyMs, s.Health.Checks, s.Health.Failed, s.Health.MaxMs); err != nil {
+				return err
+			}
+		}
+	}
+	for _, s := range rep.Results {
 		if len(s.ErrorsByStatus) == 0 {
 			continue
 		}

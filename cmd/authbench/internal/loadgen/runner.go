@@ -31,7 +31,17 @@ type Options struct {
 	PID int
 	// SampleInterval is how often VmRSS is sampled; 0 means 100 ms.
 	SampleInterval time.Duration
+	// HealthInterval, when positive, has GET /healthz asked this often during each
+	// scenario, and the answers summarised.
+	HealthInterval time.Duration
+	// HonorRetryAfter has a worker told to come back later (a 429 or 503 with
+	// Retry-After) wait that long before its next request, as a well-behaved client
+	// does; otherwise it sends the next one at once.
+	HonorRetryAfter bool
 }
+
+// maxSetupConcurrency bounds the sign-ups in flight while accounts are created.
+const maxSetupConcurrency = 8
 
 // Runner drives the scenarios against one server. The accounts it creates carry a
 // per-run identifier, so repeated runs against one database never collide.
@@ -97,6 +107,11 @@ func (r *Runner) Run(ctx context.Context, sc Scenario) (Summary, error) {
 		rss = startSampler(r.opts.PID, r.opts.SampleInterval)
 	}
 	rec := NewRecorder(r.opts.MaxSamples)
+	stopProbe := make(chan struct{})
+	var health func() HealthProbe
+	if r.opts.HealthInterval > 0 {
+		health = probeHealth(ctx, r.client, r.opts.HealthInterval, stopProbe)
+	}
 	var tickets, next atomic.Int64
 	start := time.Now()
 	deadline := start.Add(r.opts.Duration)
@@ -115,22 +130,45 @@ func (r *Runner) Run(ctx context.Context, sc Scenario) (Summary, error) {
 					return // an interrupted request says nothing about the server
 				}
 				rec.Record(o)
+				if r.opts.HonorRetryAfter && o.RetryAfter > 0 {
+					pause(ctx, min(o.RetryAfter, time.Until(deadline)))
+				}
 			}
 		})
 	}
 	wg.Wait()
 	s := rec.Summarize(string(sc), time.Since(start))
+	close(stopProbe)
+	if health != nil {
+		h := health()
+		s.Health = &h
+	}
 	if rss != nil {
 		s.PeakRSSMiB = MiB(rss.Stop())
 	}
 	return s, ctx.Err()
 }
 
+// pause sleeps for d or until ctx ends.
+func pause(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
 // ensureUsers signs up the accounts that login, refresh and me use, once per
-// runner, with as many requests in flight as there are workers.
+// runner, with as many requests in flight as there are workers up to
+// maxSetupConcurrency: set-up must not itself overload the server's hashing, which
+// sheds what waits too long (AUTH_HASH_QUEUE_TIMEOUT).
 func (r *Runner) ensureUsers(ctx context.Context) error {
 	r.usersOnce.Do(func() {
-		r.usersErr = forEach(ctx, r.users, r.opts.Concurrency, func(ctx context.Context, i int) error {
+		r.usersErr = forEach(ctx, r.users, min(r.opts.Concurrency, maxSetupConcurrency), func(ctx context.Context, i int) error {
 			o := r.client.Signup(ctx, r.userEmail(int64(i)), r.password)
 			if !o.OK {
 				return fmt.Errorf("setup: signing up bench account %d: %s%s", i, describe(o), hint(o))

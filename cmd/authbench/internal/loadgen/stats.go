@@ -25,6 +25,8 @@ type Outcome struct {
 	// Code is the problem+json "code" of an error response, or a short label for a
 	// transport error ("timeout", "connection"); empty when unknown.
 	Code string
+	// RetryAfter is the Retry-After of a 429 or 503, zero when there was none.
+	RetryAfter time.Duration
 }
 
 // StatusCount is how many failed requests ended with one status and error code.
@@ -47,7 +49,9 @@ type Recorder struct {
 	requests int64
 	errors   int64
 	slowest  time.Duration
-	byStatus map[StatusCount]int64 // keyed with Count zero
+	// slowestAny is the slowest answer of any kind, refusals included.
+	slowestAny time.Duration
+	byStatus   map[StatusCount]int64 // keyed with Count zero
 }
 
 // NewRecorder returns a recorder whose latency reservoir holds at most maxSamples
@@ -71,6 +75,7 @@ func (r *Recorder) Record(o Outcome) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.requests++
+	r.slowestAny = max(r.slowestAny, o.Latency)
 	if !o.OK {
 		r.errors++
 		r.byStatus[StatusCount{Status: o.Status, Code: o.Code}]++
@@ -110,6 +115,11 @@ type Summary struct {
 	P50Ms float64 `json:"p50_ms"`
 	P99Ms float64 `json:"p99_ms"`
 	MaxMs float64 `json:"max_ms"`
+	// MaxAnyMs is the slowest answer of any kind, errors and refusals included:
+	// under overload, how long a client waited before it was told anything.
+	MaxAnyMs float64 `json:"max_any_ms"`
+	// Health is the /healthz probe made during the scenario (ProbeHealth).
+	Health *HealthProbe `json:"healthz,omitempty"`
 	// PeakRSSMiB is the largest resident set of the server sampled during the
 	// scenario, or 0 when no server PID was given.
 	PeakRSSMiB float64 `json:"peak_rss_mib,omitempty"`
@@ -137,6 +147,7 @@ func (r *Recorder) Summarize(scenario string, elapsed time.Duration) Summary {
 		s.ReqPerSec = round3(float64(r.requests-r.errors) / elapsed.Seconds())
 	}
 	s.P50Ms, s.P99Ms, s.MaxMs = millis(s.P50), millis(s.P99), millis(s.Max)
+	s.MaxAnyMs = millis(r.slowestAny)
 	for k, n := range r.byStatus {
 		k.Count = n
 		s.ErrorsByStatus = append(s.ErrorsByStatus, k)

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/dustin/go-humanize"
+
+	"github.com/authd/authd/adapters/argon2"
+)
+
+// MemoryLimit is AUTH_MEMORY_LIMIT: the Go runtime's soft memory limit
+// (runtime/debug.SetMemoryLimit). "auto" derives it from the hashing bound (see
+// derivedMemoryLimit), "off" or "0" sets none, and a size such as "256MiB" is
+// taken as given.
+type MemoryLimit int64
+
+// Special MemoryLimit values; any positive value is a size in bytes.
+const (
+	// MemoryLimitAuto derives the limit from AUTH_HASH_CONCURRENCY and AUTH_ARGON2.
+	MemoryLimitAuto MemoryLimit = -1
+	// MemoryLimitOff leaves the runtime without a limit (only GOGC paces the GC).
+	MemoryLimitOff MemoryLimit = 0
+)
+
+// memoryLimitBase is the allowance of the derived limit for everything but the
+// argon2 buffers: the HTTP server and its connections, the database driver, the
+// runtime itself.
+const memoryLimitBase = 24 << 20
+
+// memoryLimitFactor is how many times the memory of the hashes that may run at
+// once the derived limit allows, in halves (3: 1.5 times): the live buffers plus
+// half as much again of buffers freed and not yet collected. The argon2 buffers
+// hold no pointers, so collecting often costs little (GODEBUG=gctrace=1 during a
+// storm: 41 MB live after each cycle, the two slots' buffers and ~2 MB besides;
+// x/crypto/argon2 allocates its buffer per call and offers no way to reuse it,
+// so a limit is the remedy); what the limit stops is
+// the heap growing to twice its peak under GOGC=100, which with the binary's pages
+// and SQLite's own allocations put RSS at 165 MiB under 500 logins.
+const memoryLimitFactor = 3
+
+// UnmarshalText reads "auto", "off", "0" or a size (SI or IEC units).
+func (m *MemoryLimit) UnmarshalText(text []byte) error {
+	switch s := strings.ToLower(strings.TrimSpace(string(text))); s {
+	case "", "auto":
+		*m = MemoryLimitAuto
+	case "off", "0":
+		*m = MemoryLimitOff
+	default:
+		n, err := humanize.ParseBytes(s)
+		if err != nil || n > 1<<50 {
+			return errors.New("invalid memory limit (want auto, off or a size such as 256MiB)")
+		}
+		*m = MemoryLimit(n)
+	}
+	return nil
+}
+
+// derivedMemoryLimit is the "auto" limit: memoryLimitBase plus 1.5 times the
+// memory of slots concurrent argon2 computations of argon2KiB each. At the
+// defaults on 2 CPUs (2 slots, m=19456) that is 24 + 1.5 × 2 × 19 = 81 MiB.
+func derivedMemoryLimit(slots int, argon2KiB uint32) int64 {
+	return memoryLimitBase + memoryLimitFactor*int64(slots)*int64(argon2KiB)<<10/2
+}
+
+// memoryLimitPlan is what applyMemoryLimit will do: set limit (when set is true)
+// and why, for the start-up log.
+type memoryLimitPlan struct {
+	set    bool
+	limit  int64
+	source string
+}
+
+// planMemoryLimit decides the soft memory limit. GOMEMLIMIT in the environment is
+// the operator's word to the Go runtime and wins over AUTH_MEMORY_LIMIT, which is
+// then left alone; otherwise an explicit size is used as given, "off" sets none,
+// and "auto" derives the limit from the hashing bound.
+func planMemoryLimit(cfg MemoryLimit, slots int, argon2KiB uint32, gomemlimit string) memoryLimitPlan {
+	switch {
+	case strings.TrimSpace(gomemlimit) != "":
+		return memoryLimitPlan{source: "GOMEMLIMIT"}
+	case cfg == MemoryLimitOff:
+		return memoryLimitPlan{source: "off"}
+	case cfg == MemoryLimitAuto:
+		return memoryLimitPlan{set: true, limit: derivedMemoryLimit(slots, argon2KiB), source: "derived"}
+	default:
+		return memoryLimitPlan{set: true, limit: int64(cfg), source: "AUTH_MEMORY_LIMIT"}
+	}
+}
+
+// applyMemoryLimit sets the runtime's soft memory limit as planned, logs it, and
+// returns a func that restores the previous limit (serve runs in tests too).
+func applyMemoryLimit(p memoryLimitPlan, logger *slog.Logger) (restore func()) {
+	if !p.set {
+		limit := debug.SetMemoryLimit(-1) // reads without changing
+		shown := "none"
+		if limit != math.MaxInt64 {
+			shown = humanize.IBytes(uint64(limit))
+		}
+		logger.Info("memory limit left to the Go runtime", "source", p.source, "limit", shown)
+		return func() {}
+	}
+	prev := debug.SetMemoryLimit(p.limit)
+	logger.Info("memory limit set", "source", p.source, "limit", humanize.IBytes(uint64(p.limit)))
+	return func() { debug.SetMemoryLimit(prev) }
+}
+
+// minMemoryLimit is the smallest explicit limit accepted: below it the GC would
+// run nearly all the time.
+const minMemoryLimit = 16 << 20
+
+// validate rejects an explicit limit too small to run in.
+func (m MemoryLimit) validate() error {
+	if m > 0 && m < minMemoryLimit {
+		return fmt.Errorf("must be at least 16MiB (or auto, or off), got %d bytes", int64(m))
+	}
+	return nil
+}
+
+// String renders the limit as configured, for the start-up log.
+func (m MemoryLimit) String() string {
+	switch {
+	case m == MemoryLimitAuto:
+		return "auto"
+	case m == MemoryLimitOff:
+		return "off"
+	}
+	return fmt.Sprint(int64(m))
+}
+
+// startMemoryLimit applies AUTH_MEMORY_LIMIT (or leaves GOMEMLIMIT's) for serve and
+// returns the func that restores the previous limit.
+func startMemoryLimit(cfg Config, logger *slog.Logger) (restore func()) {
+	var kib uint32
+	if p, err := argon2.ParseParams(cfg.Argon2); err == nil { // validated at load
+		kib = p.Memory
+	}
+	return applyMemoryLimit(planMemoryLimit(cfg.MemoryLimit, cfg.HashConcurrency, kib, os.Getenv("GOMEMLIMIT")), logger)
+}
