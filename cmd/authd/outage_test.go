@@ -159,17 +159,24 @@ func testDatabaseOutage(t *testing.T, name string) {
 	}
 
 	proxy.restore()
-	deadline := time.Now().Add(20 * time.Second)
+	s.waitReady(t, 20*time.Second, "the database came back")
+	s.expect(200, "GET", "/v1/auth/me", str(login, "access_token"), nil)
+	s.expect(200, "POST", "/v1/auth/login", "", map[string]any{"email": "cy@example.com", "password": "long enough pw"})
+}
+
+// waitReady polls /readyz until it answers 200, failing t after within; after says
+// what the wait follows, for the failure message.
+func (s *server) waitReady(t *testing.T, within time.Duration, after string) {
+	t.Helper()
+	deadline := time.Now().Add(within)
 	for {
 		status, _ := s.call("GET", "/readyz", "", nil)
 		if status == 200 {
-			break
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("/readyz still %d 20s after the database came back", status)
+			t.Fatalf("/readyz still %d %v after %s", status, within, after)
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 	}
-	s.expect(200, "GET", "/v1/auth/me", str(login, "access_token"), nil)
-	s.expect(200, "POST", "/v1/auth/login", "", map[string]any{"email": "cy@example.com", "password": "long enough pw"})
 }

@@ -187,17 +187,7 @@ func testDatabaseStall(t *testing.T, name string) {
 	time.Sleep(time.Until(frozenAt.Add(freezeFor)))
 	proxy.thaw()
 
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		status, _ := s.call("GET", "/readyz", "", nil)
-		if status == 200 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/readyz still %d 10s after the database thawed", status)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	s.waitReady(t, 10*time.Second, "the database thawed")
 	s.expect(200, "GET", "/v1/auth/me", access, nil)
 	s.expect(200, "POST", "/v1/auth/login", "", creds)
 }
