@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"github.com/go-sql-driver/mysql"
@@ -16,28 +15,26 @@ import (
 // libraryLogs is where the SQL libraries' own log lines go: the logger SetLogger
 // chose, or slog.Default().
 var libraryLogs struct {
-	once   sync.Once
 	logger atomic.Pointer[slog.Logger]
+}
+
+// init points go-sql-driver/mysql and bun at libraryLogger before any goroutine
+// runs. Their loggers are plain package variables that the drivers read without a
+// lock (mysql.NewConfig reads it on every DSN parse), so setting them later, while
+// another goroutine opens a connection, is a data race.
+func init() {
+	_ = mysql.SetLogger(libraryLogger{source: "mysql"}) // errors only on nil
+	bun.SetLogger(libraryLogger{source: "bun"})
 }
 
 // SetLogger routes the log lines of the SQL libraries — go-sql-driver/mysql's (a
 // connection lost mid-packet, a malformed packet) and bun's — into logger, as WARN
 // records whose "source" attribute names the library, instead of the plain-text
 // lines they print on stderr by default (which break a JSON log). The libraries'
-// loggers are process-wide: they are installed once, on the first call of SetLogger
-// or Open, and later calls only change where the lines go. A nil logger means
-// slog.Default().
+// loggers are process-wide and installed at package init; SetLogger only changes
+// where their lines go, safely at any time. A nil logger means slog.Default().
 func SetLogger(logger *slog.Logger) {
-	installLibraryLoggers()
 	libraryLogs.logger.Store(logger)
-}
-
-// installLibraryLoggers points go-sql-driver/mysql and bun at libraryLogger, once.
-func installLibraryLoggers() {
-	libraryLogs.once.Do(func() {
-		_ = mysql.SetLogger(libraryLogger{source: "mysql"}) // errors only on nil
-		bun.SetLogger(libraryLogger{source: "bun"})
-	})
 }
 
 // libraryLogger is both go-sql-driver/mysql's Logger and bun's Logging.

@@ -105,7 +105,6 @@ type Store struct {
 // server version, and logs through SetLogger's logger when it cannot). A SQLite file is opened at once, so a
 // bad path fails here. Call Migrate before use.
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
-	installLibraryLoggers()
 	t, err := parseURL(url)
 	if err != nil {
 		return nil, err
