@@ -165,13 +165,6 @@ type tokenItem struct {
 	TTL       int64     `dynamodbav:"ttl"`
 }
 
-func (it tokenItem) token() *domain.OneTimeToken {
-	return &domain.OneTimeToken{
-		Hash: it.Hash, Kind: domain.TokenKind(it.Kind), UserID: it.UserID,
-		CreatedAt: it.CreatedAt, ExpiresAt: it.ExpiresAt,
-	}
-}
-
 // currentTokenItem names the hash of the user's newest token of one kind. Every
 // Create overwrites it in its transaction and every consumption checks it in its
 // own, so that of tokens created concurrently only the last written can be used,

@@ -49,8 +49,6 @@ func renderPage(c *fiber.Ctx, name, title string) error {
 		return err
 	}
 	setPageHeaders(c, nonce)
-	// The token is in the URL: nothing may cache the page or carry it on in a Referer.
-	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	status := fiber.StatusOK
 	if data.Token == "" {
@@ -63,14 +61,11 @@ func renderPage(c *fiber.Ctx, name, title string) error {
 // the script carrying nonce may run, the page may talk only to its own origin, no
 // other site may frame it, and neither caches nor Referer headers keep the token.
 func setPageHeaders(c *fiber.Ctx, nonce string) {
-	script := "'none'"
-	if nonce != "" {
-		script = "'nonce-" + nonce + "'"
-	}
-	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; style-src 'unsafe-inline'; script-src "+script+
-		"; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-"+nonce+
+		"'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	// The token is in the URL: nothing may cache the page or carry it on in a Referer.
 	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
-	c.Set(fiber.HeaderCacheControl, "no-store") // the page carries a live token
+	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	c.Set(fiber.HeaderXFrameOptions, "DENY")
 }

@@ -27,9 +27,6 @@ func PurgeQueries(s *Store) map[string]string {
 // DB is the store's bun handle, for tests that inspect query plans or seed in bulk.
 func DB(s *Store) *bun.DB { return s.db }
 
-// Dialect names the store's SQL dialect: sqlite, postgres or mysql.
-func Dialect(s *Store) string { return string(s.target.dialect) }
-
 // PurgeUnbatched is the purge as it was before batching: one DELETE … WHERE
 // expires_at < ? per table, holding the SQLite writer slot throughout. The purge
 // benchmark compares against it.

@@ -1,87 +1,14 @@
 package main
 
 import (
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/authd/authd/adapters/backendtest"
 )
-
-// cutProxy is a TCP proxy in front of a database server that a test can cut and
-// restore: cutting closes every connection and refuses new ones, as a crashed or
-// stopped server does.
-type cutProxy struct {
-	t      *testing.T
-	ln     net.Listener
-	target string
-
-	mu    sync.Mutex
-	down  bool
-	conns []net.Conn
-}
-
-func newCutProxy(t *testing.T, target string) *cutProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &cutProxy{t: t, ln: ln, target: target}
-	t.Cleanup(func() { ln.Close(); p.cut() })
-	go p.accept()
-	return p
-}
-
-func (p *cutProxy) addr() string { return p.ln.Addr().String() }
-
-func (p *cutProxy) accept() {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		down := p.down
-		p.mu.Unlock()
-		if down {
-			c.Close()
-			continue
-		}
-		up, err := net.DialTimeout("tcp", p.target, 5*time.Second)
-		if err != nil {
-			c.Close()
-			continue
-		}
-		p.mu.Lock()
-		p.conns = append(p.conns, c, up)
-		p.mu.Unlock()
-		go func() { _, _ = io.Copy(up, c); up.Close() }()
-		go func() { _, _ = io.Copy(c, up); c.Close() }()
-	}
-}
-
-// cut drops every connection and refuses new ones until restore.
-func (p *cutProxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.down = true
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-}
-
-func (p *cutProxy) restore() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.down = false
-}
 
 // throughProxy rewrites a database URL so that it reaches its server through a
 // proxy, returning the new URL and the server address the proxy must reach.
@@ -123,9 +50,9 @@ func TestDatabaseOutage(t *testing.T) {
 }
 
 func testDatabaseOutage(t *testing.T, name string) {
-	var proxy *cutProxy
+	var proxy *faultProxy
 	dbURL := throughProxy(t, backendtest.URL(t, name), func(target string) string {
-		proxy = newCutProxy(t, target)
+		proxy = newFaultProxy(t, target)
 		return proxy.addr()
 	})
 	s := startServer(t, testConfig(t, dbURL, map[string]string{"AUTH_REQUIRE_ACTIVATION": "false"}))

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -14,106 +13,6 @@ import (
 
 	"github.com/authd/authd/adapters/backendtest"
 )
-
-// stallProxy is a TCP proxy in front of a database server that a test can freeze
-// and thaw. Frozen, it behaves as a SIGSTOPped server does: connections stay open
-// and new ones are accepted, but nothing goes through in either direction — bytes
-// wait (as they would in the stopped server's socket buffers) until the thaw, and
-// then flow on.
-type stallProxy struct {
-	ln     net.Listener
-	target string
-
-	mu     sync.Mutex
-	thawed chan struct{} // closed while traffic flows
-	conns  []net.Conn
-}
-
-func newStallProxy(t *testing.T, target string) *stallProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &stallProxy{ln: ln, target: target, thawed: make(chan struct{})}
-	close(p.thawed)
-	t.Cleanup(func() {
-		ln.Close()
-		p.thaw()
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		for _, c := range p.conns {
-			c.Close()
-		}
-	})
-	go p.accept()
-	return p
-}
-
-func (p *stallProxy) addr() string { return p.ln.Addr().String() }
-
-func (p *stallProxy) accept() {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		up, err := net.DialTimeout("tcp", p.target, 5*time.Second)
-		if err != nil {
-			c.Close()
-			continue
-		}
-		p.mu.Lock()
-		p.conns = append(p.conns, c, up)
-		p.mu.Unlock()
-		go p.pipe(up, c)
-		go p.pipe(c, up)
-	}
-}
-
-// pipe copies src to dst, holding every chunk while the proxy is frozen; when
-// either side ends, both are closed.
-func (p *stallProxy) pipe(dst, src net.Conn) {
-	defer dst.Close()
-	defer src.Close()
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := src.Read(buf)
-		if n > 0 {
-			p.mu.Lock()
-			thawed := p.thawed
-			p.mu.Unlock()
-			<-thawed
-			if _, werr := dst.Write(buf[:n]); werr != nil {
-				return
-			}
-		}
-		if err != nil {
-			return
-		}
-	}
-}
-
-// freeze stops all traffic until thaw.
-func (p *stallProxy) freeze() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	select {
-	case <-p.thawed:
-		p.thawed = make(chan struct{})
-	default:
-	}
-}
-
-func (p *stallProxy) thaw() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	select {
-	case <-p.thawed:
-	default:
-		close(p.thawed)
-	}
-}
 
 // stallAnswer is what one request got during the freeze.
 type stallAnswer struct {
@@ -142,9 +41,9 @@ func TestDatabaseStall(t *testing.T) {
 
 func testDatabaseStall(t *testing.T, name string) {
 	const dbTimeout, freezeFor = 2 * time.Second, 6 * time.Second
-	var proxy *stallProxy
+	var proxy *faultProxy
 	dbURL := throughProxy(t, backendtest.URL(t, name), func(target string) string {
-		proxy = newStallProxy(t, target)
+		proxy = newFaultProxy(t, target)
 		return proxy.addr()
 	})
 	s := startServer(t, testConfig(t, dbURL, map[string]string{
