@@ -2,7 +2,6 @@ package sqlstore_test
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"strings"
@@ -23,23 +22,14 @@ func TestPurgeExpiredInBatches(t *testing.T) {
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	for _, name := range sqlBackends {
 		t.Run(name, func(t *testing.T) {
-			store := backendtest.Open(t, name).(*sqlstore.Store)
-			u := testUser(t)
-			if err := store.Users().Create(ctx, u); err != nil {
-				t.Fatal(err)
-			}
+			store, u := openWithUser(t, name)
 			var liveIDs []string
 			for i := range expired + live {
-				id, _ := domain.NewID(now, rand.Reader)
-				expires := now.Add(-time.Duration(i+1) * time.Minute)
 				if i >= expired {
-					expires = now.Add(time.Hour)
-					liveIDs = append(liveIDs, id)
+					liveIDs = append(liveIDs, addSession(t, store, u.ID, now, now.Add(time.Hour)))
+					continue
 				}
-				s := &domain.Session{ID: id, UserID: u.ID, RotatedAt: now, CreatedAt: now.Add(-time.Hour), ExpiresAt: expires}
-				if err := store.Sessions().Create(ctx, s); err != nil {
-					t.Fatal(err)
-				}
+				addSession(t, store, u.ID, now, now.Add(-time.Duration(i+1)*time.Minute))
 			}
 			// One batch and one more of expired tokens, each its own user's (a user
 			// holds one token of a kind).
@@ -94,17 +84,9 @@ func TestPurgeUsesIndex(t *testing.T) {
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	for _, name := range sqlBackends {
 		t.Run(name, func(t *testing.T) {
-			store := backendtest.Open(t, name).(*sqlstore.Store)
-			u := testUser(t)
-			if err := store.Users().Create(ctx, u); err != nil {
-				t.Fatal(err)
-			}
+			store, u := openWithUser(t, name)
 			for range 20 {
-				id, _ := domain.NewID(now, rand.Reader)
-				s := &domain.Session{ID: id, UserID: u.ID, RotatedAt: now, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
-				if err := store.Sessions().Create(ctx, s); err != nil {
-					t.Fatal(err)
-				}
+				addSession(t, store, u.ID, now, now.Add(time.Hour))
 			}
 			for i, kind := range []domain.TokenKind{domain.TokenActivation, domain.TokenPasswordReset} {
 				tk := &domain.OneTimeToken{Hash: hexHash(byte(i)), Kind: kind, UserID: u.ID,

@@ -19,20 +19,8 @@ func TestPurgeExpired(t *testing.T) {
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	for _, name := range sqlBackends {
 		t.Run(name, func(t *testing.T) {
-			store := backendtest.Open(t, name).(*sqlstore.Store)
-			u := testUser(t)
-			if err := store.Users().Create(ctx, u); err != nil {
-				t.Fatal(err)
-			}
-			session := func(expires time.Time) string {
-				id, _ := domain.NewID(now, rand.Reader)
-				s := &domain.Session{ID: id, UserID: u.ID, RotatedAt: now, CreatedAt: now.Add(-time.Hour), ExpiresAt: expires}
-				if err := store.Sessions().Create(ctx, s); err != nil {
-					t.Fatal(err)
-				}
-				return id
-			}
-			expired, live := session(now.Add(-time.Second)), session(now.Add(time.Hour))
+			store, u := openWithUser(t, name)
+			expired, live := addSession(t, store, u.ID, now, now.Add(-time.Second)), addSession(t, store, u.ID, now, now.Add(time.Hour))
 			tokens := []*domain.OneTimeToken{
 				{Hash: hexHash(1), Kind: domain.TokenActivation, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(-time.Minute)},
 				{Hash: hexHash(2), Kind: domain.TokenPasswordReset, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(time.Minute)},
@@ -78,6 +66,30 @@ func TestPurgeExpired(t *testing.T) {
 			}
 		})
 	}
+}
+
+// openWithUser opens a fresh, migrated backend of the named SQL kind holding one
+// user, for the purge tests.
+func openWithUser(t *testing.T, name string) (*sqlstore.Store, *domain.User) {
+	t.Helper()
+	store := backendtest.Open(t, name).(*sqlstore.Store)
+	u := testUser(t)
+	if err := store.Users().Create(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	return store, u
+}
+
+// addSession stores a session of userID, created an hour before now and expiring
+// at expires, and returns its id.
+func addSession(t *testing.T, store *sqlstore.Store, userID string, now, expires time.Time) string {
+	t.Helper()
+	id, _ := domain.NewID(now, rand.Reader)
+	s := &domain.Session{ID: id, UserID: userID, RotatedAt: now, CreatedAt: now.Add(-time.Hour), ExpiresAt: expires}
+	if err := store.Sessions().Create(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
 
 // hexHash is a distinct 64-hex-digit token hash.
