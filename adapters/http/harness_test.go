@@ -543,15 +543,7 @@ func served(t testing.TB, e *env) liveServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = e.api.Listener(ln)
-	}()
-	t.Cleanup(func() {
-		_ = ln.Close()
-		<-done
-	})
+	serveOn(t, e, ln)
 	return liveServer{base: "http://" + ln.Addr().String(), client: &http.Client{Timeout: 10 * time.Second}}
 }
 
