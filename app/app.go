@@ -74,6 +74,9 @@ type Deps struct {
 	Notifier      ports.Notifier
 	Clock         ports.Clock
 	Random        ports.Random
+	// Sealer encrypts the secrets kept at rest (TOTP seeds, tokens waiting in the
+	// outbox); the flows that keep any need it.
+	Sealer ports.Sealer
 	// Identifiers normalises e-mail addresses and usernames; required.
 	Identifiers ports.Identifiers
 	Logger      *slog.Logger

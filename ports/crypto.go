@@ -51,3 +51,15 @@ type Notifier interface {
 	// SendPasswordReset delivers the password-reset token to u.
 	SendPasswordReset(ctx context.Context, u domain.User, token string) error
 }
+
+// Sealer encrypts small secrets kept at rest — TOTP seeds, one-time tokens waiting
+// in the outbox — with authenticated encryption under AUTH_ENCRYPTION_KEY, so a copy
+// of the database alone yields none of them. aad binds a sealed value to where it is
+// kept (a row's id and column, say): a value moved to another row does not open.
+type Sealer interface {
+	// Seal returns plaintext encrypted and authenticated together with aad.
+	Seal(plaintext, aad []byte) ([]byte, error)
+	// Open returns the plaintext of a value from Seal with the same aad, or an error
+	// when it was sealed under another key, with another aad, or altered.
+	Open(sealed, aad []byte) ([]byte, error)
+}

@@ -72,6 +72,9 @@ type Config struct {
 	// RefreshKey is the decoded HMAC key of refresh tokens; nil means "generate one
 	// and keep it in the database".
 	RefreshKey Base64Key `env:"REFRESH_KEY" secret:"true"`
+	// EncryptionKey is the AES-256-GCM key of secrets kept at rest (TOTP seeds,
+	// tokens in the outbox); nil means "generate one and keep it in the database".
+	EncryptionKey Base64Key `env:"ENCRYPTION_KEY" secret:"true"`
 
 	RequireActivation bool `env:"REQUIRE_ACTIVATION" envDefault:"true"`
 	// Argon2 is the argon2id cost in PHC parameter form, m=KiB,t=passes,p=lanes.

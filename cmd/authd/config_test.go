@@ -105,6 +105,9 @@ func TestLoadConfig(t *testing.T) {
 		{"URL-safe unpadded refresh key", map[string]string{"AUTH_REFRESH_KEY": base64.RawURLEncoding.EncodeToString(bytes.Repeat([]byte{0xfb}, 33))}, func(c *Config) {
 			c.RefreshKey = bytes.Repeat([]byte{0xfb}, 33)
 		}},
+		{"encryption key", map[string]string{"AUTH_ENCRYPTION_KEY": base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0x5e}, 32))}, func(c *Config) {
+			c.EncryptionKey = bytes.Repeat([]byte{0x5e}, 32)
+		}},
 		{"sqlite in memory and dynamodb", map[string]string{"AUTH_DATABASE_URL": "sqlite://:memory:"}, func(c *Config) {
 			c.DatabaseURL = "sqlite://:memory:"
 		}},
@@ -167,6 +170,9 @@ func TestLoadConfigRejects(t *testing.T) {
 		{map[string]string{"AUTH_JWT_KEYS": keyFile, "AUTH_JWT_SECRET": strings.Repeat("s", 32)}, `AUTH_JWT_KEYS: set either AUTH_JWT_KEYS or AUTH_JWT_SECRET, not both`},
 		{map[string]string{"AUTH_REFRESH_KEY": "not base64!"}, `AUTH_REFRESH_KEY: not valid base64`},
 		{map[string]string{"AUTH_REFRESH_KEY": base64.StdEncoding.EncodeToString(make([]byte, 16))}, `AUTH_REFRESH_KEY: must decode to at least 32 bytes, got 16`},
+		{map[string]string{"AUTH_ENCRYPTION_KEY": base64.StdEncoding.EncodeToString(make([]byte, 16))}, `AUTH_ENCRYPTION_KEY: must decode to exactly 32 bytes, got 16`},
+		{map[string]string{"AUTH_ENCRYPTION_KEY": base64.StdEncoding.EncodeToString(make([]byte, 64))}, `AUTH_ENCRYPTION_KEY: must decode to exactly 32 bytes, got 64`},
+		{map[string]string{"AUTH_ENCRYPTION_KEY": "not base64!"}, `AUTH_ENCRYPTION_KEY: not valid base64`},
 		{map[string]string{"AUTH_ARGON2": "m=19456,t=2"}, `AUTH_ARGON2: argon2 parameters "m=19456,t=2": p is missing (want e.g. m=19456,t=2,p=1)`},
 		{map[string]string{"AUTH_ARGON2": "m=19456,t=0,p=1"}, `AUTH_ARGON2: argon2 parameters "m=19456,t=0,p=1": t must be at least 1`},
 		{map[string]string{"AUTH_ARGON2": "m=8,t=1,p=4"}, `AUTH_ARGON2: argon2 parameters "m=8,t=1,p=4": m must be at least 8 KiB per thread (32 for p=4)`},

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/authd/authd/adapters/aesgcm"
 	"github.com/authd/authd/adapters/argon2"
 	"github.com/authd/authd/adapters/notify"
 )
@@ -77,6 +78,9 @@ func (c *Config) validate(failed map[string]bool) []error {
 	positive("AUTH_ACCESS_TTL", c.AccessTTL)
 	positive("AUTH_REFRESH_TTL", c.RefreshTTL)
 	notNegative("AUTH_REFRESH_REUSE_GRACE", int64(c.RefreshReuseGrace))
+	if c.EncryptionKey != nil && len(c.EncryptionKey) != aesgcm.KeySize {
+		check("AUTH_ENCRYPTION_KEY", fmt.Errorf("must decode to exactly %d bytes, got %d", aesgcm.KeySize, len(c.EncryptionKey)))
+	}
 	if c.RefreshKey != nil && len(c.RefreshKey) < minRefreshKeyBytes {
 		check("AUTH_REFRESH_KEY", fmt.Errorf("must decode to at least %d bytes, got %d", minRefreshKeyBytes, len(c.RefreshKey)))
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/authd/authd/adapters/aesgcm"
 	"github.com/authd/authd/adapters/jwt"
 	"github.com/authd/authd/ports"
 )
@@ -13,6 +14,7 @@ import (
 const (
 	secretSigningSeed = "jwt_ed25519_seed"
 	secretRefreshKey  = "refresh_hmac_key"
+	secretSealKey     = "aes256gcm_key"
 )
 
 // signingKeys returns the access-token keys: AUTH_JWT_SECRET (HS256), the PEM files of
@@ -58,6 +60,24 @@ func refreshKey(ctx context.Context, cfg Config, secrets ports.SecretStore, logg
 	}
 	logger.Warn("using the refresh-token key generated into the database; production should set AUTH_REFRESH_KEY")
 	return key, nil
+}
+
+// sealer returns the AES-256-GCM sealer of secrets at rest under
+// AUTH_ENCRYPTION_KEY, or under a key generated once and kept in the database.
+func sealer(ctx context.Context, cfg Config, secrets ports.SecretStore, logger *slog.Logger) (*aesgcm.Sealer, error) {
+	key := []byte(cfg.EncryptionKey)
+	if len(key) == 0 {
+		var err error
+		if key, err = generated(ctx, secrets, secretSealKey, aesgcm.GenerateKey); err != nil {
+			return nil, databaseError(cfg, "read the generated encryption key from", err)
+		}
+		logger.Warn("using the encryption key generated into the database; production should set AUTH_ENCRYPTION_KEY, kept apart from the database")
+	}
+	s, err := aesgcm.New(key)
+	if err != nil {
+		return nil, fmt.Errorf("AUTH_ENCRYPTION_KEY: %w", err)
+	}
+	return s, nil
 }
 
 // generated returns the secret stored under name, storing a new one from generate

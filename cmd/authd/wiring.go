@@ -93,6 +93,11 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Main, err er
 		return nil, fmt.Errorf("AUTH_REFRESH_KEY: %w", err)
 	}
 
+	sealer, err := sealer(ctx, cfg, backend.Secrets(), logger)
+	if err != nil {
+		return nil, err
+	}
+
 	notifier, err := newNotifier(cfg, logger)
 	if err != nil {
 		return nil, err
@@ -112,6 +117,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Main, err er
 		Notifier:      instrument(m.Registry, store, hasher, notifier),
 		Clock:         systemClock{},
 		Random:        rand.Reader,
+		Sealer:        sealer,
 		Identifiers:   identifiers.New(),
 		Logger:        logger,
 	}, appCfg)
