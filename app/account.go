@@ -16,6 +16,11 @@ func (a *App) ChangePassword(ctx context.Context, p Principal, current, next str
 	); err != nil {
 		return err
 	}
+	done, err := a.admission.admit(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	u, err := a.caller(ctx, p)
 	if err != nil {
 		return err
@@ -37,6 +42,11 @@ func (a *App) DeleteAccount(ctx context.Context, p Principal, password string) e
 	if err := validate(requiredField("password", password)); err != nil {
 		return err
 	}
+	done, err := a.admission.admit(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	u, err := a.caller(ctx, p)
 	if err != nil {
 		return err
@@ -72,6 +82,11 @@ func (a *App) ResetPassword(ctx context.Context, token, password string) error {
 	); err != nil {
 		return err
 	}
+	done, err := a.admission.admit(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	hash, err := a.Hasher.Hash(ctx, password)
 	if err != nil {
 		return err

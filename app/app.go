@@ -41,6 +41,13 @@ type Config struct {
 	// may wait for them before a request has to wait for room.
 	BackgroundWorkers int
 	BackgroundQueue   int
+	// PasswordWorkLimit bounds the operations that hash a password (login, sign-up,
+	// password change and reset, deletion) in flight at once; one more waits at most
+	// PasswordWorkWait and is then answered unavailable with a Retry-After, before it
+	// has touched the store. 0 leaves them unbounded (the hasher still bounds the
+	// hashes themselves).
+	PasswordWorkLimit int
+	PasswordWorkWait  time.Duration
 }
 
 // DefaultConfig returns the documented defaults (ARCHITECTURE.md §2, §4).
@@ -80,13 +87,17 @@ type Deps struct {
 	// Identifiers normalises e-mail addresses and usernames; required.
 	Identifiers ports.Identifiers
 	Logger      *slog.Logger
+	// ObservePasswordWait, when set, is told how long each password operation
+	// waited for admission (zero when there was room), shed ones included.
+	ObservePasswordWait func(time.Duration)
 }
 
 // App is the set of use cases.
 type App struct {
 	Deps
-	cfg   Config
-	queue *queue // nil without AsyncNotify
+	cfg       Config
+	queue     *queue     // nil without AsyncNotify
+	admission *admission // nil without PasswordWorkLimit
 }
 
 // New returns the use cases over deps. A nil Logger discards logs. With
@@ -101,7 +112,8 @@ func New(deps Deps, cfg Config) *App {
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
-	a := &App{Deps: deps, cfg: cfg}
+	a := &App{Deps: deps, cfg: cfg,
+		admission: newAdmission(cfg.PasswordWorkLimit, cfg.PasswordWorkWait, deps.ObservePasswordWait)}
 	if cfg.AsyncNotify {
 		a.queue = newQueue(cfg.BackgroundWorkers, cfg.BackgroundQueue)
 	}

@@ -37,6 +37,11 @@ func (a *App) Login(ctx context.Context, in LoginInput) (*TokenPair, error) {
 	if err := validate(fields...); err != nil {
 		return nil, err
 	}
+	done, err := a.admission.admit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 
 	// The attempt is reserved before anything is looked up: the answer to a
 	// backing-off identifier is the same whether or not an account has it.
@@ -48,7 +53,6 @@ func (a *App) Login(ctx context.Context, in LoginInput) (*TokenPair, error) {
 		return nil, err
 	}
 	var u *domain.User
-	var err error
 	if email != "" {
 		u, err = a.userByEmail(ctx, email, in.Email)
 	} else {

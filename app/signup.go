@@ -51,6 +51,11 @@ func (a *App) createUser(ctx context.Context, in SignUpInput, role domain.Role, 
 	); err != nil {
 		return nil, err
 	}
+	done, err := a.admission.admit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	hash, err := a.Hasher.Hash(ctx, in.Password)
 	if err != nil {
 		return nil, err

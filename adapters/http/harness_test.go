@@ -152,6 +152,8 @@ type envSetup struct {
 	// slot per CPU, the default queue timeout).
 	hashSlots   int
 	hashOptions []argon2.Option
+	// wrapHasher, when not nil, wraps the hasher the use cases get.
+	wrapHasher func(ports.Hasher) ports.Hasher
 	// config adjusts the App's policy, starting from app.DefaultConfig.
 	config func(*app.Config)
 	// options adjust the HTTP Options (rate limits, proxies, ...).
@@ -206,18 +208,22 @@ func newEnvWith(t testing.TB, backend string, s envSetup) *env {
 	if s.notifier != nil {
 		notifier = metrics.Notifier(s.notifier(mail), registry)
 	}
-	// As in cmd/authd, the queue wait is observed into the registry.
-	hashOptions := append([]argon2.Option{argon2.WithWaitObserver(metrics.RegisterHashQueueWait(registry))}, s.hashOptions...)
-	hasher := argon2.New(params, s.hashSlots, hashOptions...)
+	hasher := argon2.New(params, s.hashSlots, s.hashOptions...)
+	var useHasher ports.Hasher = hasher
+	if s.wrapHasher != nil {
+		useHasher = s.wrapHasher(hasher)
+	}
 	core := app.New(app.Deps{
 		Users: b.Users(), Credentials: b.Credentials(), Throttle: b.Throttle(), Sessions: b.Sessions(), Tokens: b.Tokens(),
-		Hasher:        hasher,
+		Hasher:        useHasher,
 		AccessTokens:  issuer,
 		RefreshTokens: codec,
 		Notifier:      notifier,
 		Clock:         clock,
 		Random:        rand.Reader,
 		Identifiers:   identifiers.New(),
+		// As in cmd/authd, the admission wait is observed into the registry.
+		ObservePasswordWait: metrics.RegisterHashQueueWait(registry),
 	}, cfg)
 	e := &env{core: core, backend: b, clock: clock, mail: mail, registry: registry, ready: &readiness{}, hasher: hasher}
 	opts := httpapi.Options{

@@ -3,18 +3,22 @@ package httpapi_test
 import (
 	"context"
 	"crypto/ed25519"
+	"sync"
 	"testing"
 	"time"
 
-	"github.com/authd/authd/adapters/argon2"
 	"github.com/authd/authd/adapters/backendtest"
 	"github.com/authd/authd/adapters/jwt"
+	"github.com/authd/authd/app"
+	"github.com/authd/authd/ports"
 )
 
-// TestHashingOverloadAnswers503 fills the only hashing slot of a service and checks
-// that a login (known and unknown account alike), a sign-up and a signed-in
-// password check each give up after the queue timeout with 503 unavailable,
-// problem+json and a Retry-After, and that the wait shows in the histogram.
+// TestHashingOverloadAnswers503 fills a service's door to password work — one
+// login inside, held in its password check — and checks that a login
+// (known and unknown account alike), a sign-up and a signed-in password check each
+// give up after the admission wait with 503 unavailable, problem+json and a
+// Retry-After, that the wait shows in the histogram, and that a shed request
+// touched nothing: it counted no back-off attempt and changed no password.
 func TestHashingOverloadAnswers503(t *testing.T) {
 	backendtest.Each(t, func(t *testing.T, backend string) {
 		seed, err := jwt.GenerateEd25519Seed()
@@ -23,17 +27,23 @@ func TestHashingOverloadAnswers503(t *testing.T) {
 		}
 		key := ed25519.NewKeyFromSeed(seed)
 		open := newEnvWith(t, backend, envSetup{signingKey: key})
-		email := uniqEmail("shed")
+		email, holder := uniqEmail("shed"), uniqEmail("holder")
 		open.activeUser(t, email)
+		open.activeUser(t, holder)
 		tk := open.login(t, email)
 
-		// The busy service shares the database and key; its hashes are costly
-		// enough (tens of milliseconds or more) to hold its one slot while a
-		// request waits the 5 ms queue timeout.
+		// The busy service shares the database and key. Its door admits one
+		// password operation and makes the next wait 5 ms; the login let in first
+		// stops inside its password check until released. One back-off attempt is free, so a shed
+		// request that had reserved one would leave the next login rate limited.
+		gate := &gatedHasher{entered: make(chan struct{}), release: make(chan struct{})}
 		busy := newEnvWith(t, backend, envSetup{
 			backend: open.backend, signingKey: key,
-			hasher:    argon2.Params{Memory: 32768, Time: 4, Threads: 1},
-			hashSlots: 1, hashOptions: []argon2.Option{argon2.WithQueueTimeout(5 * time.Millisecond)},
+			wrapHasher: func(h ports.Hasher) ports.Hasher { gate.Hasher = h; return gate },
+			config: func(c *app.Config) {
+				c.PasswordWorkLimit, c.PasswordWorkWait = 1, 5*time.Millisecond
+				c.LockoutThreshold = 1
+			},
 		})
 		cases := []struct {
 			name, method, path string
@@ -46,8 +56,12 @@ func TestHashingOverloadAnswers503(t *testing.T) {
 			{"password check", "POST", "/v1/auth/password",
 				map[string]string{"current_password": password, "new_password": "another horse battery"}, []reqOption{bearer(tk.AccessToken)}},
 		}
+		inside := make(chan int, 1)
+		go func() {
+			inside <- busy.do(t, "POST", "/v1/auth/login", map[string]string{"email": holder, "password": password}).Status
+		}()
+		<-gate.entered
 		for _, c := range cases {
-			busy.holdHashingSlot(t)
 			r := busy.do(t, c.method, c.path, c.body, c.opts...)
 			r.expect(t, 503, "unavailable")
 			if got := r.Header.Get("Content-Type"); got != "application/problem+json" {
@@ -57,34 +71,32 @@ func TestHashingOverloadAnswers503(t *testing.T) {
 				t.Errorf("%s: Retry-After = %q, want 1", c.name, got)
 			}
 		}
+		close(gate.release)
+		if got := <-inside; got != 200 {
+			t.Errorf("the login inside the door answered %d, want 200", got)
+		}
 		if got := busy.metricValue(t, "authd_hash_queue_wait_seconds_count"); got < float64(len(cases)) {
 			t.Errorf("authd_hash_queue_wait_seconds_count = %v, want at least %d", got, len(cases))
 		}
-		// The password was not changed by the shed request.
-		open.login(t, email)
+		// Neither the password nor the back-off was touched by the shed requests.
+		busy.login(t, email)
 	})
 }
 
-// holdHashingSlot waits until e's hasher is idle, starts one hash in the
-// background and returns once it holds the slot.
-func (e *env) holdHashingSlot(t *testing.T) {
-	t.Helper()
-	waitLoad(t, e.hasher, 0)
-	go func() { _, _ = e.hasher.Hash(context.Background(), "holding the slot") }()
-	waitLoad(t, e.hasher, 1)
+// gatedHasher holds the first Verify until release is closed, telling entered
+// when it starts waiting; every other call goes straight to the Hasher.
+type gatedHasher struct {
+	ports.Hasher
+	once             sync.Once
+	entered, release chan struct{}
 }
 
-func waitLoad(t *testing.T, h *argon2.Hasher, inFlight int) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		n, _, _ := h.Load()
-		if n == inFlight {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("hashes in flight = %d, want %d", n, inFlight)
-		}
-		time.Sleep(time.Millisecond)
+func (g *gatedHasher) Verify(ctx context.Context, password, encoded string) (bool, bool, error) {
+	first := false
+	g.once.Do(func() { first = true })
+	if first {
+		close(g.entered)
+		<-g.release
 	}
+	return g.Hasher.Verify(ctx, password, encoded)
 }

@@ -11,13 +11,14 @@ import (
 var hashWaitBuckets = []float64{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10}
 
 // RegisterHashQueueWait publishes authd_hash_queue_wait_seconds, a histogram of
-// how long each password hash or verification waited for a hashing slot (zero when
-// one was free), those that gave up after AUTH_HASH_QUEUE_TIMEOUT included. It
-// returns the function the hasher calls with each wait.
+// how long each password operation (login, sign-up, password change or reset,
+// deletion) waited for admission to the hashing work (zero when there was room),
+// those shed after AUTH_HASH_QUEUE_TIMEOUT included. It returns the function the
+// use cases call with each wait.
 func RegisterHashQueueWait(reg prometheus.Registerer) func(wait time.Duration) {
 	h := register(reg, prometheus.NewHistogram(prometheus.HistogramOpts{
 		Namespace: "authd", Subsystem: "hash", Name: "queue_wait_seconds",
-		Help:    "Time password hashes and verifications waited for a hashing slot, shed ones included.",
+		Help:    "Time password operations waited for admission to hashing, shed ones included.",
 		Buckets: hashWaitBuckets,
 	}))
 	return func(wait time.Duration) { h.Observe(wait.Seconds()) }

@@ -210,6 +210,12 @@ func (c Config) AppConfig() app.Config {
 	a.LockoutBase = c.LockoutBase
 	a.LockoutMax = c.LockoutMax
 	a.LockoutForget = c.LockoutForget
+	// Eight password operations per hashing slot may be in progress: enough that a
+	// slot never idles while the next does its store work, and that a database
+	// stall (each operation inside stuck for AUTH_DB_TIMEOUT) holds few behind the
+	// door; few enough that a storm leaves the database a short queue.
+	a.PasswordWorkLimit = 8 * c.HashConcurrency
+	a.PasswordWorkWait = c.HashQueueTimeout
 	return a
 }
 

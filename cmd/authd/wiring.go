@@ -77,7 +77,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Main, err er
 	if err := params.Validate(); err != nil {
 		logger.Warn("argon2 parameters are below the OWASP minimum; use them for tests only", "params", cfg.Argon2, "reason", err.Error())
 	}
-	hasher := argon2.New(params, cfg.HashConcurrency, hasherOptions(cfg, m.Registry)...)
+	hasher := argon2.New(params, cfg.HashConcurrency, hasherOptions(cfg)...)
 
 	keys, err := signingKeys(ctx, cfg, backend.Secrets(), logger)
 	if err != nil {
@@ -106,20 +106,21 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Main, err er
 	appCfg := cfg.AppConfig()
 	appCfg.AsyncNotify = true
 	m.App = app.New(app.Deps{
-		Users:         backend.Users(),
-		Credentials:   backend.Credentials(),
-		Throttle:      backend.Throttle(),
-		Sessions:      backend.Sessions(),
-		Tokens:        backend.Tokens(),
-		Hasher:        hasher,
-		AccessTokens:  m.Issuer,
-		RefreshTokens: refresh,
-		Notifier:      instrument(m.Registry, store, hasher, notifier),
-		Clock:         systemClock{},
-		Random:        rand.Reader,
-		Sealer:        sealer,
-		Identifiers:   identifiers.New(),
-		Logger:        logger,
+		Users:               backend.Users(),
+		Credentials:         backend.Credentials(),
+		Throttle:            backend.Throttle(),
+		Sessions:            backend.Sessions(),
+		Tokens:              backend.Tokens(),
+		Hasher:              hasher,
+		AccessTokens:        m.Issuer,
+		RefreshTokens:       refresh,
+		Notifier:            instrument(m.Registry, store, hasher, notifier),
+		Clock:               systemClock{},
+		Random:              rand.Reader,
+		Sealer:              sealer,
+		Identifiers:         identifiers.New(),
+		Logger:              logger,
+		ObservePasswordWait: passwordWaitObserver(m.Registry),
 	}, appCfg)
 
 	m.HTTP = httpapi.New(m.App, httpapi.Options{

@@ -1,0 +1,115 @@
+package app
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/authd/authd/domain"
+)
+
+// admission bounds the password work in flight — logins, sign-ups, password
+// changes and resets, deletions: everything that hashes. A request waits at the
+// door for at most the configured time and is then answered unavailable with a
+// Retry-After, having touched nothing: no back-off reservation, no lookup, no
+// write. Inside the door the work is bounded too, so under a storm of thousands of
+// logins the database and the hasher see a short queue of requests that will
+// finish, instead of thousands that will time out half-way (a hash spent, a write
+// left waiting for SQLite's one writer). The door admits several times as many as
+// there are hashing slots, so a slot never idles while its next request does its
+// store work.
+//
+// A request that could not get in within the wait anyway is told at once instead
+// of after it: the door keeps a moving average of how long an operation stays
+// inside, and when the requests already waiting would take longer than the wait
+// to get through, one more is shed on arrival. So under a storm the queue holds
+// about as many requests as can be served in the wait — the rest hear "come back"
+// in a millisecond and hold no goroutine deep in a handler for the garbage
+// collector to scan — and an admitted request is answered within the wait plus
+// its own work.
+type admission struct {
+	door    chan struct{}
+	wait    time.Duration
+	observe func(time.Duration)
+
+	waiting atomic.Int64 // requests waiting at the door
+	inside  atomic.Int64 // moving average of the time an operation stays inside, ns
+}
+
+// admissionRetryAfter is what a shed request is told: one hash takes tens of
+// milliseconds, so the door frees again quickly.
+const admissionRetryAfter = time.Second
+
+func newAdmission(limit int, wait time.Duration, observe func(time.Duration)) *admission {
+	if limit <= 0 {
+		return nil
+	}
+	return &admission{door: make(chan struct{}, limit), wait: wait, observe: observe}
+}
+
+// admit waits for room for one password operation and returns the func that frees
+// it, or unavailable (RetryAfter set) when none frees within the wait or ctx ends.
+// A nil admission admits everything.
+func (d *admission) admit(ctx context.Context) (func(), error) {
+	if d == nil {
+		return func() {}, nil
+	}
+	var waited time.Duration
+	select {
+	case d.door <- struct{}{}:
+	default:
+		start := time.Now()
+		if err := d.queue(ctx); err != nil {
+			d.record(time.Since(start))
+			return nil, err
+		}
+		waited = time.Since(start)
+	}
+	d.record(waited)
+	entered := time.Now()
+	return func() {
+		d.learn(time.Since(entered))
+		<-d.door
+	}, nil
+}
+
+// queue waits for room, unless the requests ahead would take longer than the wait.
+func (d *admission) queue(ctx context.Context) error {
+	ahead := d.waiting.Add(1)
+	defer d.waiting.Add(-1)
+	if time.Duration(ahead)*time.Duration(d.inside.Load())/time.Duration(cap(d.door)) > d.wait {
+		return shed()
+	}
+	t := time.NewTimer(d.wait)
+	defer t.Stop()
+	select {
+	case d.door <- struct{}{}:
+		return nil
+	case <-t.C:
+		return shed()
+	case <-ctx.Done():
+		return shed()
+	}
+}
+
+// learn folds one operation's time inside into the moving average (weight 1/8).
+// Concurrent updates may lose one another's sample, which an estimate can afford.
+func (d *admission) learn(took time.Duration) {
+	old := d.inside.Load()
+	if old == 0 {
+		d.inside.Store(int64(took))
+		return
+	}
+	d.inside.Store(old + (int64(took)-old)/8)
+}
+
+func (d *admission) record(wait time.Duration) {
+	if d.observe != nil {
+		d.observe(wait)
+	}
+}
+
+func shed() error {
+	return &domain.Error{Code: domain.CodeUnavailable, RetryAfter: admissionRetryAfter,
+		Message: "The service is busy; try again shortly."}
+}

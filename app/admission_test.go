@@ -1,0 +1,117 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/authd/authd/domain"
+)
+
+func wantShed(t *testing.T, err error) {
+	t.Helper()
+	var de *domain.Error
+	if !errors.As(err, &de) || de.Code != domain.CodeUnavailable || de.RetryAfter != admissionRetryAfter {
+		t.Fatalf("err = %v, want unavailable with Retry-After %v", err, admissionRetryAfter)
+	}
+}
+
+func TestAdmissionLetsInWhenRoomFrees(t *testing.T) {
+	var waits []time.Duration
+	d := newAdmission(1, time.Minute, func(w time.Duration) { waits = append(waits, w) })
+	done, err := d.admit(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan error, 1)
+	go func() {
+		next, err := d.admit(context.Background())
+		if err == nil {
+			next()
+		}
+		got <- err
+	}()
+	for d.waiting.Load() != 1 {
+		time.Sleep(time.Millisecond)
+	}
+	done()
+	if err := <-got; err != nil {
+		t.Fatalf("the waiting request: %v, want admitted once room freed", err)
+	}
+	if len(waits) != 2 || waits[0] != 0 || waits[1] <= 0 {
+		t.Fatalf("observed waits %v, want [0, >0]", waits)
+	}
+}
+
+func TestAdmissionShedsAfterTheWait(t *testing.T) {
+	d := newAdmission(1, 20*time.Millisecond, nil)
+	done, _ := d.admit(context.Background())
+	defer done()
+	_, err := d.admit(context.Background())
+	wantShed(t, err)
+	if n := d.waiting.Load(); n != 0 {
+		t.Fatalf("%d still counted as waiting after being shed", n)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = newAdmission(1, time.Minute, nil).admitFull(t, ctx)
+	wantShed(t, err)
+}
+
+// admitFull admits once to fill d, then returns what a second admit with ctx gives.
+func (d *admission) admitFull(t *testing.T, ctx context.Context) (func(), error) {
+	t.Helper()
+	if _, err := d.admit(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return d.admit(ctx)
+}
+
+// TestAdmissionShedsEarly: once operations are known to stay inside longer than
+// the wait, a request that would wait behind one is told at once, not after the
+// wait; an empty door still admits at once whatever it has learned.
+func TestAdmissionShedsEarly(t *testing.T) {
+	d := newAdmission(1, 10*time.Second, nil)
+	d.learn(time.Minute)
+	done, err := d.admit(context.Background())
+	if err != nil {
+		t.Fatalf("empty door: %v", err)
+	}
+	start := time.Now()
+	_, err = d.admit(context.Background())
+	wantShed(t, err)
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("shed after %v: it waited instead of being told at once", took)
+	}
+	done()
+}
+
+func TestAdmissionLearnsTheTimeInside(t *testing.T) {
+	d := newAdmission(2, time.Second, nil)
+	d.learn(80 * time.Millisecond)
+	if got := time.Duration(d.inside.Load()); got != 80*time.Millisecond {
+		t.Fatalf("first sample: average %v, want 80ms", got)
+	}
+	for range 100 {
+		d.learn(8 * time.Millisecond)
+	}
+	if got := time.Duration(d.inside.Load()); got < 8*time.Millisecond || got > 9*time.Millisecond {
+		t.Fatalf("after 100 samples of 8ms: average %v, want about 8ms", got)
+	}
+}
+
+func TestNilAdmissionAdmitsEverything(t *testing.T) {
+	var d *admission
+	for range 3 {
+		done, err := d.admit(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer done()
+	}
+	if newAdmission(0, time.Second, nil) != nil {
+		t.Fatal("a limit of 0 should mean no admission bound")
+	}
+}
