@@ -78,13 +78,21 @@ var fiberCodes = map[int]domain.Code{
 	fiber.StatusBadRequest:                  domain.CodeInvalidRequest,
 }
 
-// methodStatuses are the two statuses HTTP itself decides, for a method: 405 (known,
-// not served on this resource) and 501 (unknown to the server, RFC 9110 §15.6.2).
+// methodStatuses are statuses kept as Fiber raises them: 405 (a method known, not
+// served on this resource) and 501 (unknown to the server, RFC 9110 §15.6.2).
 // No domain code means "wrong method"; the request is malformed for this server,
 // so the code is invalid_request and the status tells the rest.
+//
+// 408 is kept as well: fasthttp raises it when a connection sends no complete
+// request within the read timeout — often a connection a client opened and then
+// left unused in its pool. The answer arrives on a connection the client thinks
+// idle, and HTTP clients (Go's net/http among them) recognise a 408 there as the
+// server closing an idle connection (RFC 9110 §15.5.9), where a 400 reads as an
+// unsolicited response.
 var methodStatuses = map[int]string{
 	fiber.StatusMethodNotAllowed: "This method is not allowed on this resource.",
 	fiber.StatusNotImplemented:   "This method is not implemented by the server.",
+	fiber.StatusRequestTimeout:   "The request did not arrive in time.",
 }
 
 // errorWriter turns any error into a problem+json response. It is Fiber's

@@ -290,3 +290,41 @@ func TestPlainFramingIsServed(t *testing.T) {
 		})
 	}
 }
+
+// TestSilentConnectionGets408 opens a connection and sends nothing — what a client
+// does with a connection it dialled for a request another connection then served
+// — and checks that the read timeout answers 408 (which clients take for the
+// server closing an idle connection, RFC 9110 §15.5.9) as problem+json and closes
+// it, not a 400 that reads as an unsolicited response.
+func TestSilentConnectionGets408(t *testing.T) {
+	e := newEnvWith(t, "sqlite", envSetup{options: []func(*httpapi.Options){
+		func(o *httpapi.Options) { o.ReadTimeout = 200 * time.Millisecond },
+	}})
+	srv := served(t, e)
+	conn, err := net.DialTimeout("tcp", strings.TrimPrefix(srv.base, "http://"), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(conn)
+	res, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("no answer on the silent connection: %v", err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusRequestTimeout || res.Header.Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("silent connection: %d %s %s, want 408 problem+json", res.StatusCode, res.Header.Get("Content-Type"), body)
+	}
+	var p struct {
+		Status int    `json:"status"`
+		Code   string `json:"code"`
+	}
+	if err := json.Unmarshal(body, &p); err != nil || p.Status != 408 || p.Code != "invalid_request" {
+		t.Fatalf("problem %s (%v), want status 408 and code invalid_request", body, err)
+	}
+	if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {
+		t.Fatalf("after the 408 the connection stayed open (read: %v)", err)
+	}
+}

@@ -80,6 +80,9 @@ type Options struct {
 	HideMetrics bool
 	// Version is reported by /healthz and in the OpenAPI info.
 	Version string
+	// ReadTimeout bounds the reading of one request, and the wait for the first
+	// one on a new connection; 0 means 15 s.
+	ReadTimeout time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -101,6 +104,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Registry == nil {
 		o.Registry = prometheus.NewRegistry()
+	}
+	if o.ReadTimeout <= 0 {
+		o.ReadTimeout = readTimeout
 	}
 	return o
 }
@@ -132,7 +138,7 @@ func New(a *app.App, opts Options) *fiber.App {
 		ReadBufferSize:        headerLimit,
 		ErrorHandler:          obs.handleOutside,
 		DisableStartupMessage: true,
-		ReadTimeout:           readTimeout,
+		ReadTimeout:           opts.ReadTimeout,
 		WriteTimeout:          writeTimeout,
 		IdleTimeout:           idleTimeout,
 	})
