@@ -69,28 +69,45 @@ func derivedMemoryLimit(slots int, argon2KiB uint32) int64 {
 }
 
 // memoryLimitPlan is what applyMemoryLimit will do: set limit (when set is true)
-// and why, for the start-up log.
+// and why, for the start-up log, and the GC percentage to set (0: leave GOGC).
 type memoryLimitPlan struct {
-	set    bool
-	limit  int64
-	source string
+	set       bool
+	limit     int64
+	source    string
+	gcPercent int
 }
+
+// limitedGCPercent is the GOGC authd runs with under a limit it set itself and no
+// GOGC from the operator. With the limit bounding the heap, GOGC=100 only makes
+// the collector run more often than memory needs: on the read path (/me on
+// SQLite, 64 clients) 400 raised throughput by 14% and brought p99 ÷ p50 from
+// 4.4–4.6 to 3.6–3.7 (README, Benchmarks), while under a login storm the limit,
+// not GOGC, paces the collector as before.
+const limitedGCPercent = 400
 
 // planMemoryLimit decides the soft memory limit. GOMEMLIMIT in the environment is
 // the operator's word to the Go runtime and wins over AUTH_MEMORY_LIMIT, which is
 // then left alone; otherwise an explicit size is used as given, "off" sets none,
 // and "auto" derives the limit from the hashing bound.
-func planMemoryLimit(cfg MemoryLimit, slots int, argon2KiB uint32, gomemlimit string) memoryLimitPlan {
+//
+// Under a limit it sets, and when GOGC is not set, the plan also raises the GC
+// percentage to limitedGCPercent.
+func planMemoryLimit(cfg MemoryLimit, slots int, argon2KiB uint32, gomemlimit, gogc string) memoryLimitPlan {
+	var p memoryLimitPlan
 	switch {
 	case strings.TrimSpace(gomemlimit) != "":
 		return memoryLimitPlan{source: "GOMEMLIMIT"}
 	case cfg == MemoryLimitOff:
 		return memoryLimitPlan{source: "off"}
 	case cfg == MemoryLimitAuto:
-		return memoryLimitPlan{set: true, limit: derivedMemoryLimit(slots, argon2KiB), source: "derived"}
+		p = memoryLimitPlan{set: true, limit: derivedMemoryLimit(slots, argon2KiB), source: "derived"}
 	default:
-		return memoryLimitPlan{set: true, limit: int64(cfg), source: "AUTH_MEMORY_LIMIT"}
+		p = memoryLimitPlan{set: true, limit: int64(cfg), source: "AUTH_MEMORY_LIMIT"}
 	}
+	if strings.TrimSpace(gogc) == "" {
+		p.gcPercent = limitedGCPercent
+	}
+	return p
 }
 
 // applyMemoryLimit sets the runtime's soft memory limit as planned, logs it, and
@@ -106,8 +123,16 @@ func applyMemoryLimit(p memoryLimitPlan, logger *slog.Logger) (restore func()) {
 		return func() {}
 	}
 	prev := debug.SetMemoryLimit(p.limit)
-	logger.Info("memory limit set", "source", p.source, "limit", humanize.IBytes(uint64(p.limit)))
-	return func() { debug.SetMemoryLimit(prev) }
+	if p.gcPercent == 0 {
+		logger.Info("memory limit set", "source", p.source, "limit", humanize.IBytes(uint64(p.limit)))
+		return func() { debug.SetMemoryLimit(prev) }
+	}
+	prevGC := debug.SetGCPercent(p.gcPercent)
+	logger.Info("memory limit set", "source", p.source, "limit", humanize.IBytes(uint64(p.limit)), "gogc", p.gcPercent)
+	return func() {
+		debug.SetGCPercent(prevGC)
+		debug.SetMemoryLimit(prev)
+	}
 }
 
 // minMemoryLimit is the smallest explicit limit accepted: below it the GC would
@@ -140,5 +165,5 @@ func startMemoryLimit(cfg Config, logger *slog.Logger) (restore func()) {
 	if p, err := argon2.ParseParams(cfg.Argon2); err == nil { // validated at load
 		kib = p.Memory
 	}
-	return applyMemoryLimit(planMemoryLimit(cfg.MemoryLimit, cfg.HashConcurrency, kib, os.Getenv("GOMEMLIMIT")), logger)
+	return applyMemoryLimit(planMemoryLimit(cfg.MemoryLimit, cfg.HashConcurrency, kib, os.Getenv("GOMEMLIMIT"), os.Getenv("GOGC")), logger)
 }

@@ -34,15 +34,17 @@ func TestPlanMemoryLimit(t *testing.T) {
 		name       string
 		cfg        MemoryLimit
 		gomemlimit string
+		gogc       string
 		want       memoryLimitPlan
 	}{
-		{"auto", MemoryLimitAuto, "", memoryLimitPlan{set: true, limit: 81 << 20, source: "derived"}},
-		{"explicit", 256 << 20, "", memoryLimitPlan{set: true, limit: 256 << 20, source: "AUTH_MEMORY_LIMIT"}},
-		{"off", MemoryLimitOff, "", memoryLimitPlan{source: "off"}},
-		{"GOMEMLIMIT over auto", MemoryLimitAuto, "200MiB", memoryLimitPlan{source: "GOMEMLIMIT"}},
-		{"GOMEMLIMIT over explicit", 256 << 20, "off", memoryLimitPlan{source: "GOMEMLIMIT"}},
+		{"auto", MemoryLimitAuto, "", "", memoryLimitPlan{set: true, limit: 81 << 20, source: "derived", gcPercent: 400}},
+		{"auto, GOGC set", MemoryLimitAuto, "", "100", memoryLimitPlan{set: true, limit: 81 << 20, source: "derived"}},
+		{"explicit", 256 << 20, "", "", memoryLimitPlan{set: true, limit: 256 << 20, source: "AUTH_MEMORY_LIMIT", gcPercent: 400}},
+		{"off", MemoryLimitOff, "", "", memoryLimitPlan{source: "off"}},
+		{"GOMEMLIMIT over auto", MemoryLimitAuto, "200MiB", "", memoryLimitPlan{source: "GOMEMLIMIT"}},
+		{"GOMEMLIMIT over explicit", 256 << 20, "off", "", memoryLimitPlan{source: "GOMEMLIMIT"}},
 	} {
-		if got := planMemoryLimit(c.cfg, 2, 19456, c.gomemlimit); got != c.want {
+		if got := planMemoryLimit(c.cfg, 2, 19456, c.gomemlimit, c.gogc); got != c.want {
 			t.Errorf("%s: plan = %+v, want %+v", c.name, got, c.want)
 		}
 	}
@@ -72,13 +74,21 @@ func TestMemoryLimitUnmarshal(t *testing.T) {
 func TestApplyMemoryLimitSetsAndRestores(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	before := debug.SetMemoryLimit(-1)
-	restore := applyMemoryLimit(memoryLimitPlan{set: true, limit: 1 << 40, source: "test"}, logger)
+	gcBefore := debug.SetGCPercent(-1)
+	debug.SetGCPercent(gcBefore)
+	restore := applyMemoryLimit(memoryLimitPlan{set: true, limit: 1 << 40, source: "test", gcPercent: 333}, logger)
 	if got := debug.SetMemoryLimit(-1); got != 1<<40 {
 		t.Errorf("limit while applied = %d, want %d", got, int64(1<<40))
+	}
+	if got := debug.SetGCPercent(333); got != 333 {
+		t.Errorf("GOGC while applied = %d, want 333", got)
 	}
 	restore()
 	if got := debug.SetMemoryLimit(-1); got != before {
 		t.Errorf("limit after restore = %d, want %d", got, before)
+	}
+	if got := debug.SetGCPercent(gcBefore); got != gcBefore {
+		t.Errorf("GOGC after restore = %d, want %d", got, gcBefore)
 	}
 	applyMemoryLimit(memoryLimitPlan{source: "GOMEMLIMIT"}, logger)()
 	if got := debug.SetMemoryLimit(-1); got != before {
