@@ -194,7 +194,8 @@ build_all() {
 	jar=$(bash "$repo/deploy/dynamodb-local.sh" install)
 	emu=$(dirname "$jar")
 	dynamo_version=$(grep -m 1 -oE '^[0-9-]+ \([0-9.]+\)' "$emu/README.txt" 2>/dev/null | grep -oE '[0-9]+\.[0-9.]+' || echo local)
-	tar -c -C "$here/dynamodb-local" Dockerfile -C "$emu" DynamoDBLocal.jar DynamoDBLocal_lib |
+	tar -c -C "$here/dynamodb-local" Dockerfile -C "$emu" --transform 's,^DynamoDBLocal,home/dynamodblocal/DynamoDBLocal,' \
+		DynamoDBLocal.jar DynamoDBLocal_lib |
 		timed "authd-testimages/dynamodb-local:$dynamo_version" build "authd-testimages/dynamodb-local:$dynamo_version" -
 
 	command -v go >/dev/null || die "no Go toolchain to put into authd-testimages/golang"
