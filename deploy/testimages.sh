@@ -69,6 +69,10 @@ engine() {
 	[[ $(id -u) == 0 ]] || die "no Docker engine answers, and starting a private one needs root"
 	command -v dockerd >/dev/null || die "no Docker engine answers and dockerd is missing: apt-get install docker.io"
 	mkdir -p "$run" "$cache/docker"
+	# A pid file left by an engine that was killed would stop dockerd from starting.
+	if [[ -s $run/dockerd.pid ]] && ! grep -qs dockerd "/proc/$(<"$run/dockerd.pid")/cmdline"; then
+		rm -f "$run/dockerd.pid"
+	fi
 	log "starting a private dockerd (vfs storage, data root $cache/docker, log $run/dockerd.log)"
 	# setsid: the engine outlives this script; `testimages.sh stop` ends it.
 	setsid dockerd --storage-driver vfs --data-root "$cache/docker" --exec-root "$run/exec" \
