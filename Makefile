@@ -23,7 +23,7 @@ BENCHSTAT_VERSION ?= v0.0.0-20260908200009-22c9c6c9d4da
 .DEFAULT_GOAL := help
 
 .PHONY: help run build test test-short vet fmt fmt-check migrate bench bench-pgbench \
-	dynamodb-local dynamodb-local-stop test-services lint-openapi clean
+	dynamodb-local dynamodb-local-stop test-services test-images test-containers lint-openapi clean
 
 help: ## List the targets.
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -89,6 +89,13 @@ test-services: ## Start DynamoDB Local and print AUTH_TEST_* exports for local s
 	echo "export AUTH_TEST_DYNAMODB_URL=$$url" && \
 	echo "export AUTH_TEST_POSTGRES_URL='postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable'" && \
 	echo "export AUTH_TEST_MYSQL_URL='mysql://root@127.0.0.1:3306/test'"
+
+# Use as: eval "$(make -s test-images)" — then tests and compose use the stand-ins.
+test-images: ## Build CI-only stand-in images without a registry (deploy/testimages.sh); print the exports that select them.
+	@bash deploy/testimages.sh
+
+test-containers: ## Run CI's container steps (.ci/containers.sh): testcontainers suites, image build and smoke test, compose walk-through.
+	bash .ci/containers.sh
 
 lint-openapi: ## Lint adapters/http/openapi.json with Spectral (spectral:oas + OWASP, pinned; needs npm).
 	bash deploy/spectral.sh

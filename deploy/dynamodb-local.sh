@@ -2,6 +2,7 @@
 # dynamodb-local.sh — run Amazon DynamoDB Local without Docker.
 #
 # Usage: deploy/dynamodb-local.sh start|stop|status [PORT]
+#        deploy/dynamodb-local.sh install   (prints the path of DynamoDBLocal.jar)
 #
 # DynamoDB Local ships inside the npm package amplify-dynamodb-simulator as
 # emulator/DynamoDBLocal.jar; this script installs that package once into a cache
@@ -25,7 +26,7 @@ cmd=${1:-}
 port=${2:-8000}
 
 usage() {
-	echo "usage: $0 start|stop|status [PORT]" >&2
+	echo "usage: $0 start|stop|status [PORT] | install" >&2
 	exit 2
 }
 
@@ -154,5 +155,6 @@ case $cmd in
 start) start ;;
 stop) stop ;;
 status) status ;;
+install) install ;;
 *) usage ;;
 esac

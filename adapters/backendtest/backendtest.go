@@ -29,6 +29,10 @@ type Provider struct {
 	URL func(t testing.TB) string
 	// Open opens the backend at url and migrates its schema.
 	Open func(ctx context.Context, url string) (ports.Backend, error)
+	// Via says, once URL has returned, how the server was reached: "url
+	// AUTH_TEST_POSTGRES_URL", "container postgres:15-alpine", "in-process". The
+	// report records it, so a run shows which backends went through containers.
+	Via func() string
 }
 
 var (
@@ -37,7 +41,8 @@ var (
 )
 
 // Register adds a provider; each backend's file calls it from init. A test that
-// gets a database from it is recorded as having run the backend (see ReportDirEnv).
+// gets a database from it is recorded as having run the backend, and how (see
+// ReportDirEnv).
 func Register(p Provider) {
 	mu.Lock()
 	defer mu.Unlock()
@@ -45,7 +50,11 @@ func Register(p Provider) {
 	p.URL = func(t testing.TB) string {
 		t.Helper()
 		u := fresh(t) // does not return when the backend is skipped
-		record(p.Name, outcomeRan, "")
+		via := ""
+		if p.Via != nil {
+			via = p.Via()
+		}
+		record(p.Name, outcomeRan, via)
 		return u
 	}
 	providers[p.Name] = p

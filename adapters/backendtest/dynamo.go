@@ -23,10 +23,11 @@ import (
 // testcontainers-go DynamoDB Local container per test binary. Every test gets its
 // own table, deleted when the test ends.
 func init() {
-	Register(Provider{Name: "dynamodb", URL: dynamoURL, Open: openDynamo})
+	Register(Provider{Name: "dynamodb", URL: dynamoURL, Open: openDynamo, Via: func() string { return dynamoEndpoint.via }})
 }
 
-// dynamoImage is Amazon's DynamoDB Local image, used when no endpoint is given.
+// dynamoImage is Amazon's DynamoDB Local image, used when no endpoint is given and
+// AUTH_TEST_DYNAMODB_IMAGE names no other.
 const dynamoImage = "amazon/dynamodb-local:2.2.0"
 
 // dynamoRegion is the region of test tables; DynamoDB Local keeps one namespace of
@@ -36,6 +37,7 @@ const dynamoRegion = "us-east-1"
 var dynamoEndpoint struct {
 	once sync.Once
 	url  string
+	via  string // how it was reached, for the report: viaURL or viaContainer
 	err  error
 }
 
@@ -45,22 +47,28 @@ func dynamoServer() (string, error) {
 	e := &dynamoEndpoint
 	e.once.Do(func() {
 		if v := strings.TrimSpace(os.Getenv("AUTH_TEST_DYNAMODB_URL")); v != "" {
-			e.url = v
+			e.url, e.via = v, viaURL("AUTH_TEST_DYNAMODB_URL")
 			return
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		image := containerImage("AUTH_TEST_DYNAMODB_IMAGE", dynamoImage)
+		ctx, cancel := context.WithTimeout(context.Background(), containerStartTimeout)
 		defer cancel()
-		c, err := tcdynamodb.Run(ctx, dynamoImage, tcdynamodb.WithDisableTelemetry())
-		if err != nil {
-			e.err = fmt.Errorf("AUTH_TEST_DYNAMODB_URL is not set and no container could be started (%w); `make dynamodb-local` starts DynamoDB Local without Docker", err)
+		e.url, e.err = startContainer(ctx, func(ctx context.Context) (string, error) {
+			c, err := tcdynamodb.Run(ctx, image, tcdynamodb.WithDisableTelemetry())
+			if err != nil {
+				return "", failedStart(c, err)
+			}
+			hostPort, err := c.ConnectionString(ctx)
+			if err != nil {
+				return "", fmt.Errorf("container endpoint: %w", err)
+			}
+			return "http://" + hostPort, nil
+		})
+		if e.err != nil {
+			e.err = fmt.Errorf("AUTH_TEST_DYNAMODB_URL is not set and no container could be started (%s: %w); `make dynamodb-local` starts DynamoDB Local without Docker", image, e.err)
 			return
 		}
-		hostPort, err := c.ConnectionString(ctx)
-		if err != nil {
-			e.err = fmt.Errorf("dynamodb container endpoint: %w", err)
-			return
-		}
-		e.url = "http://" + hostPort
+		e.via = viaContainer(image)
 	})
 	return e.url, e.err
 }

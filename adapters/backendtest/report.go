@@ -17,7 +17,7 @@ const ReportDirEnv = "AUTH_TEST_REPORT_DIR"
 
 // The outcomes a record can carry.
 const (
-	outcomeRan     = "ran"     // a test got a database of the backend
+	outcomeRan     = "ran"     // a test got a database of the backend (reason: how)
 	outcomeSkipped = "skipped" // a test was skipped for want of one
 	outcomeFailed  = "failed"  // the same, failed under AUTH_TEST_REQUIRE_ALL=1
 )
@@ -30,7 +30,8 @@ var recorded struct {
 }
 
 // record appends "backend TAB outcome TAB package TAB reason" to this process's
-// file under ReportDirEnv, the first time this process sees that backend with that
+// file under ReportDirEnv — for outcomeRan the reason is how the server was
+// reached (Provider.Via) — the first time this process sees that backend with that
 // outcome. Writing is best effort: a test never fails because of its report.
 func record(backend, outcome, reason string) {
 	dir := os.Getenv(ReportDirEnv)

@@ -54,11 +54,11 @@ func TestRecordAndSummary(t *testing.T) {
 	recorded.mu.Unlock()
 	t.Cleanup(func() { recorded.done = nil })
 
-	record("sqlite", outcomeRan, "")
-	record("sqlite", outcomeRan, "")
+	record("sqlite", outcomeRan, "in-process")
+	record("sqlite", outcomeRan, "in-process")
 	record("postgres", outcomeSkipped, "PostgreSQL answers on 127.0.0.1:5432:\tset it")
 	record("postgres", outcomeSkipped, "a second reason is not recorded")
-	record("mysql", outcomeRan, "")
+	record("mysql", outcomeRan, "container mysql:8.4")
 	record("mysql", outcomeFailed, "cannot reach the server")
 
 	files, _ := filepath.Glob(filepath.Join(dir, "*.tsv"))
@@ -81,9 +81,9 @@ func TestRecordAndSummary(t *testing.T) {
 	if err != nil {
 		t.Fatalf("summary.sh: %v\n%s", err, out)
 	}
-	want := "backend mysql:    ran in 1 package; FAILED (AUTH_TEST_REQUIRE_ALL=1) in 1 package: cannot reach the server\n" +
+	want := "backend mysql:    ran in 1 package (container mysql:8.4); FAILED (AUTH_TEST_REQUIRE_ALL=1) in 1 package: cannot reach the server\n" +
 		"backend postgres: SKIPPED in 1 package: PostgreSQL answers on 127.0.0.1:5432: set it\n" +
-		"backend sqlite:   ran in 1 package\n"
+		"backend sqlite:   ran in 1 package (in-process)\n"
 	if string(out) != want {
 		t.Errorf("summary.sh printed\n%s\nwant\n%s", out, want)
 	}

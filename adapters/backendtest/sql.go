@@ -29,14 +29,16 @@ import (
 // Every test gets its own database, dropped when the test ends, because CI servers
 // keep their state between runs.
 func init() {
-	Register(Provider{Name: "sqlite", URL: sqliteURL, Open: openSQL})
-	Register(Provider{Name: "postgres", URL: postgresURL, Open: openSQL})
-	Register(Provider{Name: "mysql", URL: mysqlURL, Open: openSQL})
+	Register(Provider{Name: "sqlite", URL: sqliteURL, Open: openSQL, Via: func() string { return "in-process" }})
+	Register(Provider{Name: "postgres", URL: postgresURL, Open: openSQL, Via: func() string { return pgServer.via }})
+	Register(Provider{Name: "mysql", URL: mysqlURL, Open: openSQL, Via: func() string { return myServer.via }})
 }
 
-// Container images used when no server URL is given.
+// Container images used when no server URL is given; AUTH_TEST_POSTGRES_IMAGE and
+// AUTH_TEST_MYSQL_IMAGE name others. PostgreSQL is the major version CI tests
+// (Debian 12's 15); MySQL is MySQL, where CI runs MariaDB 10.11.
 const (
-	postgresImage = "postgres:16-alpine"
+	postgresImage = "postgres:15-alpine"
 	mysqlImage    = "mysql:8.4"
 )
 
@@ -56,47 +58,41 @@ func sqliteURL(t testing.TB) string {
 
 // server is the admin URL of a database server, found once per test binary.
 type server struct {
-	local localServer // its variable and usual local address
-	once  sync.Once
-	url   string
-	err   error
+	local    localServer // its variable and usual local address
+	imageVar string      // the variable that names its container image
+	official string      // the image otherwise
+	once     sync.Once
+	url      string
+	via      string // how it was reached, for the report: viaURL or viaContainer
+	err      error
 }
 
 var (
-	pgServer = server{local: localServers["postgres"]}
-	myServer = server{local: localServers["mysql"]}
+	pgServer = server{local: localServers["postgres"], imageVar: "AUTH_TEST_POSTGRES_IMAGE", official: postgresImage}
+	myServer = server{local: localServers["mysql"], imageVar: "AUTH_TEST_MYSQL_IMAGE", official: mysqlImage}
 )
 
 // get returns the server's admin URL: from its AUTH_TEST_* variable, else from
-// start (a container), remembering the outcome for later tests. When neither
-// works, the error says so — and, if a server answers on the usual local port, how
-// to use it.
-func (s *server) get(start func(context.Context) (string, error)) (string, error) {
+// start (a container of the given image), remembering the outcome for later tests.
+// When neither works, the error says so — and, if a server answers on the usual
+// local port, how to use it.
+func (s *server) get(start func(ctx context.Context, image string) (string, error)) (string, error) {
 	s.once.Do(func() {
 		if v := strings.TrimSpace(os.Getenv(s.local.envVar)); v != "" {
-			s.url = v
+			s.url, s.via = v, viaURL(s.local.envVar)
 			return
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		image := containerImage(s.imageVar, s.official)
+		ctx, cancel := context.WithTimeout(context.Background(), containerStartTimeout)
 		defer cancel()
-		s.url, s.err = startContainer(ctx, start)
+		s.url, s.err = startContainer(ctx, func(ctx context.Context) (string, error) { return start(ctx, image) })
 		if s.err != nil {
-			s.err = errors.New(noServerReason(s.local, s.err))
+			s.err = errors.New(noServerReason(s.local, fmt.Errorf("%s: %w", image, s.err)))
+			return
 		}
+		s.via = viaContainer(image)
 	})
 	return s.url, s.err
-}
-
-// startContainer runs start, turning a panic of the container library (it has
-// panicked when no Docker engine exists) into an error. The container is left to
-// testcontainers' reaper (Ryuk), which removes it when the test binary exits.
-func startContainer(ctx context.Context, start func(context.Context) (string, error)) (url string, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("testcontainers: %v", r)
-		}
-	}()
-	return start(ctx)
 }
 
 // postgresURL creates a fresh database on the PostgreSQL server.
@@ -179,27 +175,27 @@ func uniqueName() string {
 }
 
 // startPostgres starts a PostgreSQL container and returns its admin URL.
-func startPostgres(ctx context.Context) (string, error) {
-	c, err := tcpostgres.Run(ctx, postgresImage,
+func startPostgres(ctx context.Context, image string) (string, error) {
+	c, err := tcpostgres.Run(ctx, image,
 		tcpostgres.WithDatabase("postgres"),
 		tcpostgres.WithUsername("postgres"),
 		tcpostgres.WithPassword("postgres"),
 		tcpostgres.BasicWaitStrategies())
 	if err != nil {
-		return "", err
+		return "", failedStart(c, err)
 	}
 	return c.ConnectionString(ctx, "sslmode=disable")
 }
 
 // startMySQL starts a MySQL container and returns its admin URL in authd's
 // mysql:// form.
-func startMySQL(ctx context.Context) (string, error) {
-	c, err := tcmysql.Run(ctx, mysqlImage,
+func startMySQL(ctx context.Context, image string) (string, error) {
+	c, err := tcmysql.Run(ctx, image,
 		tcmysql.WithDatabase("test"),
 		tcmysql.WithUsername("root"),
 		tcmysql.WithPassword("test"))
 	if err != nil {
-		return "", err
+		return "", failedStart(c, err)
 	}
 	dsn, err := c.ConnectionString(ctx)
 	if err != nil {
