@@ -27,7 +27,7 @@ func (a *App) ChangePassword(ctx context.Context, p Principal, current, next str
 	if err != nil {
 		return err
 	}
-	return a.Credentials.ChangePassword(ctx, u.ID, hash, p.SessionID, a.Clock.Now())
+	return a.Credentials.ChangePassword(ctx, u.ID, hash, p.SessionID, a.Clock.Now(), domain.Effects{})
 }
 
 // DeleteAccount removes the caller's account with its sessions and tokens after
@@ -44,7 +44,7 @@ func (a *App) DeleteAccount(ctx context.Context, p Principal, password string) e
 	if err := a.checkPassword(ctx, u, password); err != nil {
 		return err
 	}
-	return a.Users.Delete(ctx, u.ID)
+	return a.Users.Delete(ctx, u.ID, domain.Effects{})
 }
 
 // ForgotPassword mails a password-reset token (valid one hour, replacing earlier
@@ -76,7 +76,7 @@ func (a *App) ResetPassword(ctx context.Context, token, password string) error {
 	if err != nil {
 		return err
 	}
-	u, err := a.Tokens.ConsumeReset(ctx, HashToken(token), hash, a.Clock.Now())
+	u, err := a.Tokens.ConsumeReset(ctx, HashToken(token), hash, a.Clock.Now(), domain.Effects{})
 	if err != nil {
 		return err
 	}

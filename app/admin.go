@@ -93,15 +93,15 @@ func (a *App) UpdateUser(ctx context.Context, p Principal, id string, patch User
 	}
 	now := a.Clock.Now()
 	disabling := false
-	u, err := a.Users.Update(ctx, id, func(u *domain.User) error {
+	u, err := a.Users.Update(ctx, id, func(u *domain.User) (domain.Effects, error) {
 		disabling = patch.apply(u, now)
-		return nil
+		return domain.Effects{}, nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	if disabling {
-		if _, err := a.Sessions.RevokeAll(ctx, u.ID, "", now); err != nil {
+		if _, err := a.Sessions.RevokeAll(ctx, u.ID, "", now, domain.Effects{}); err != nil {
 			return nil, err
 		}
 	}
@@ -163,7 +163,7 @@ func (a *App) DeleteUser(ctx context.Context, p Principal, id string) error {
 	if !p.Fresh {
 		return domain.Errorf(domain.CodeFreshTokenRequired, "Deleting a user needs a token from a recent login; log in again.")
 	}
-	return a.Users.Delete(ctx, id)
+	return a.Users.Delete(ctx, id, domain.Effects{})
 }
 
 // AdminActivate activates a pending account without its token; an active account
@@ -177,15 +177,15 @@ func (a *App) AdminActivate(ctx context.Context, p Principal, id string) (*domai
 		return nil, errForbidden()
 	}
 	now := a.Clock.Now()
-	return a.Users.Update(ctx, id, func(u *domain.User) error {
+	return a.Users.Update(ctx, id, func(u *domain.User) (domain.Effects, error) {
 		switch u.Status {
 		case domain.StatusDisabled:
-			return domain.Errorf(domain.CodeConflict,
+			return domain.Effects{}, domain.Errorf(domain.CodeConflict,
 				"The account is disabled; to turn it back on, set its status to active.")
 		case domain.StatusPending:
 			u.Status, u.ActivatedAt, u.UpdatedAt = domain.StatusActive, &now, now
 		}
-		return nil
+		return domain.Effects{}, nil
 	})
 }
 

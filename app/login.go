@@ -144,7 +144,7 @@ func (a *App) openSession(ctx context.Context, u *domain.User, c Client) (*Token
 		ID: id, UserID: u.ID, Counter: 0, RotatedAt: now, CreatedAt: now,
 		ExpiresAt: now.Add(a.cfg.RefreshTTL), UserAgent: truncate(c.UserAgent, 256), IP: c.IP,
 	}
-	if err := a.Sessions.Create(ctx, s); err != nil {
+	if err := a.Sessions.Create(ctx, s, domain.Effects{}); err != nil {
 		return nil, err
 	}
 	return a.pair(ctx, u, s, true)
