@@ -8,7 +8,8 @@ import (
 
 // ChangePassword replaces the caller's password after checking the current one, and
 // revokes every other session in the same store step; the caller's session stays.
-// Returns validation_failed, invalid_credentials (wrong current password).
+// Returns validation_failed, invalid_credentials (wrong current password),
+// aal2_required (MFA on, session below aal2).
 func (a *App) ChangePassword(ctx context.Context, p Principal, current, next string) error {
 	if err := validate(
 		requiredField("current_password", current),
@@ -18,6 +19,9 @@ func (a *App) ChangePassword(ctx context.Context, p Principal, current, next str
 	}
 	u, err := a.caller(ctx, p)
 	if err != nil {
+		return err
+	}
+	if err := requireStepUp(p, u); err != nil {
 		return err
 	}
 	if err := a.checkPassword(ctx, u, current); err != nil {
@@ -32,13 +36,16 @@ func (a *App) ChangePassword(ctx context.Context, p Principal, current, next str
 
 // DeleteAccount removes the caller's account with its sessions and tokens after
 // checking the password; the e-mail and username become free. Returns
-// validation_failed, invalid_credentials.
+// validation_failed, invalid_credentials, aal2_required.
 func (a *App) DeleteAccount(ctx context.Context, p Principal, password string) error {
 	if err := validate(requiredField("password", password)); err != nil {
 		return err
 	}
 	u, err := a.caller(ctx, p)
 	if err != nil {
+		return err
+	}
+	if err := requireStepUp(p, u); err != nil {
 		return err
 	}
 	if err := a.checkPassword(ctx, u, password); err != nil {

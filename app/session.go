@@ -39,7 +39,7 @@ func (a *App) Authenticate(ctx context.Context, accessToken string) (*Principal,
 	}
 	return &Principal{
 		UserID: claims.Subject, SessionID: claims.SessionID, Role: u.Role,
-		Fresh: claims.Fresh, account: u,
+		Fresh: claims.Fresh, AAL: s.AAL, AMR: s.AMR, account: u,
 	}, nil
 }
 

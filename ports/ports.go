@@ -186,6 +186,7 @@ type Backend interface {
 	Secrets() SecretStore
 	Events() EventStore
 	Outbox() Outbox
+	MFA() MFAStore
 	// Ping returns unavailable when the database cannot be reached.
 	Ping(ctx context.Context) error
 	// Close releases connections.

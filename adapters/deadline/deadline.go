@@ -45,6 +45,7 @@ type Backend struct {
 	secrets     ports.SecretStore
 	events      ports.EventStore
 	outbox      ports.Outbox
+	mfa         ports.MFAStore
 }
 
 // New wraps inner so that each call of its stores gets at most timeout, which must
@@ -65,6 +66,7 @@ func New(inner ports.Backend, timeout time.Duration) *Backend {
 		secrets:     secrets{inner.Secrets(), g},
 		events:      events{inner.Events(), g},
 		outbox:      outbox{inner.Outbox(), g},
+		mfa:         mfa{inner.MFA(), g},
 	}
 }
 
@@ -80,6 +82,9 @@ func (b *Backend) Events() ports.EventStore { return b.events }
 
 // Outbox returns the outbox, bounded.
 func (b *Backend) Outbox() ports.Outbox { return b.outbox }
+
+// MFA returns the MFA store, bounded.
+func (b *Backend) MFA() ports.MFAStore { return b.mfa }
 
 // Users returns the user store, bounded.
 func (b *Backend) Users() ports.UserStore { return b.users }

@@ -170,7 +170,7 @@ type portCall struct {
 func portCalls() []portCall {
 	at := time.Unix(1700000000, 0)
 	noChange := func(*domain.User) (domain.Effects, error) { return domain.Effects{}, nil }
-	return []portCall{
+	return append(mfaPortCalls(at), []portCall{
 		{"Users.Create", func(ctx context.Context, b ports.Backend) (any, error) {
 			return nil, b.Users().Create(ctx, &domain.User{}, domain.Effects{})
 		}},
@@ -241,7 +241,7 @@ func portCalls() []portCall {
 			return b.Secrets().Secret(ctx, "k", []byte("candidate"))
 		}},
 		{"Ping", func(ctx context.Context, b ports.Backend) (any, error) { return nil, b.Ping(ctx) }},
-	}
+	}...)
 }
 
 // TestPortCallsCoverEveryMethod keeps the table above in step with the ports: a
@@ -259,6 +259,7 @@ func TestPortCallsCoverEveryMethod(t *testing.T) {
 		"Secrets":     reflect.TypeFor[ports.SecretStore](),
 		"Events":      reflect.TypeFor[ports.EventStore](),
 		"Outbox":      reflect.TypeFor[ports.Outbox](),
+		"MFA":         reflect.TypeFor[ports.MFAStore](),
 	} {
 		for i := range typ.NumMethod() {
 			want[prefix+"."+typ.Method(i).Name] = true

@@ -31,17 +31,7 @@ func (ss *SessionStore) Create(ctx context.Context, sess *domain.Session, fx dom
 	if err != nil {
 		return err
 	}
-	k := sessionKey(sess.ID)
-	item := sessionItem{
-		PK: pkString(k), SK: skString(k), ID: sess.ID, UserID: sess.UserID,
-		Counter: sess.Counter, RotatedAt: sess.RotatedAt.UTC(), CreatedAt: sess.CreatedAt.UTC(),
-		ExpiresAt: sess.ExpiresAt.UTC(), ExpiresNS: sess.ExpiresAt.UnixNano(),
-		RevokedAt: utcPtr(sess.RevokedAt), UserAgent: sess.UserAgent, IP: sess.IP,
-		TTL: ttlOf(sess.ExpiresAt),
-	}
-	lk := sessionLinkKey(sess.UserID, sess.ID)
-	link := linkItem{PK: pkString(lk), SK: skString(lk), Target: sess.ID,
-		ExpiresNS: item.ExpiresNS, TTL: item.TTL}
+	item, link := newSessionItems(sess)
 	err = s.transact(ctx, append([]types.TransactWriteItem{
 		s.put(item, "attribute_not_exists(#pk)", map[string]string{"#pk": attrPK}, nil),
 		s.put(link, "", nil, nil),
@@ -55,6 +45,27 @@ func (ss *SessionStore) Create(ctx context.Context, sess *domain.Session, fx dom
 		return userNotFound()
 	}
 	return translate("create session", err)
+}
+
+// newSessionItems returns the session's item and its link in the user's
+// collection.
+func newSessionItems(sess *domain.Session) (sessionItem, linkItem) {
+	k := sessionKey(sess.ID)
+	item := sessionItem{
+		PK: pkString(k), SK: skString(k), ID: sess.ID, UserID: sess.UserID,
+		Counter: sess.Counter, RotatedAt: sess.RotatedAt.UTC(), CreatedAt: sess.CreatedAt.UTC(),
+		ExpiresAt: sess.ExpiresAt.UTC(), ExpiresNS: sess.ExpiresAt.UnixNano(),
+		RevokedAt: utcPtr(sess.RevokedAt), UserAgent: sess.UserAgent, IP: sess.IP,
+		TTL: ttlOf(sess.ExpiresAt), AAL: string(sess.AAL), AMR: sess.AMR,
+	}
+	if !sess.AuthTime.IsZero() {
+		t := sess.AuthTime.UTC()
+		item.AuthTime = &t
+	}
+	lk := sessionLinkKey(sess.UserID, sess.ID)
+	link := linkItem{PK: pkString(lk), SK: skString(lk), Target: sess.ID,
+		ExpiresNS: item.ExpiresNS, TTL: item.TTL}
+	return item, link
 }
 
 // ByID reads the session with a consistent read; revoked and expired sessions are

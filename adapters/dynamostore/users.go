@@ -314,8 +314,8 @@ func (us *UserStore) Delete(ctx context.Context, id string, fx domain.Effects) e
 	return retryExhausted("delete user")
 }
 
-// ownedItems returns deletes of every session and token of the user, their links
-// and the user's current-token items.
+// ownedItems returns deletes of every session and token of the user, their links,
+// the user's current-token items and its MFA items (factors, recovery codes).
 func (s *Store) ownedItems(ctx context.Context, op, userID string) ([]types.TransactWriteItem, error) {
 	sessions, err := s.links(ctx, op, userID, "SESSION#")
 	if err != nil {
@@ -329,6 +329,16 @@ func (s *Store) ownedItems(ctx context.Context, op, userID string) ([]types.Tran
 	if err != nil {
 		return nil, err
 	}
+	// The MFA items (factors, recovery codes) are the user's own, not links.
+	factors, err := s.links(ctx, op, userID, factorPrefix)
+	if err != nil {
+		return nil, err
+	}
+	recovery, err := s.links(ctx, op, userID, recoverySK)
+	if err != nil {
+		return nil, err
+	}
+	currents = append(currents, append(factors, recovery...)...)
 	var out []types.TransactWriteItem
 	for _, l := range sessions {
 		out = append(out, s.del(itemKey(l.PK, l.SK)), s.del(sessionKey(l.Target)))

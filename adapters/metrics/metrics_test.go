@@ -19,6 +19,9 @@ import (
 type failingNotifier struct{}
 
 func (failingNotifier) SendActivation(context.Context, domain.User, string) error { return nil }
+func (failingNotifier) SendRecoveryCodeUsed(context.Context, domain.User, int) error {
+	return nil
+}
 func (failingNotifier) SendPasswordReset(context.Context, domain.User, string) error {
 	return errors.New("smtp: 451 try later")
 }

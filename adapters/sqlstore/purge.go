@@ -25,6 +25,7 @@ var purgeTables = []purgeTable{
 	{"sessions", "id", ""},
 	{"one_time_tokens", "hash", ""},
 	{"login_attempts", "key_hash", ""},
+	{"mfa_tokens", "hash", ""},
 }
 
 // PurgeExpired deletes the sessions, one-time tokens and login-attempt counts whose

@@ -98,6 +98,7 @@ type Store struct {
 	secrets     *SecretStore
 	events      *EventStore
 	outbox      *Outbox
+	mfa         *MFAStore
 }
 
 // Open prepares a Store for the database at url (sqlite://, postgres://,
@@ -124,6 +125,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	s.secrets = &SecretStore{s: s}
 	s.events = &EventStore{s: s}
 	s.outbox = &Outbox{s: s}
+	s.mfa = &MFAStore{s: s}
 	if t.dialect == dialectSQLite {
 		s.writer = make(chan struct{}, 1)
 		if err := s.firstConnect(ctx); err != nil {
