@@ -77,6 +77,10 @@ type Config struct {
 	EncryptionKey Base64Key `env:"ENCRYPTION_KEY" secret:"true"`
 
 	RequireActivation bool `env:"REQUIRE_ACTIVATION" envDefault:"true"`
+	// MFAIssuer labels TOTP entries in authenticator apps; AdminRequireMFA makes
+	// user administration refuse admin sessions below aal2 (ARCHITECTURE.md §8).
+	MFAIssuer       string `env:"MFA_ISSUER" envDefault:"authd"`
+	AdminRequireMFA bool   `env:"ADMIN_REQUIRE_MFA" envDefault:"false"`
 	// Argon2 is the argon2id cost in PHC parameter form, m=KiB,t=passes,p=lanes.
 	Argon2 string `env:"ARGON2" envDefault:"m=19456,t=2,p=1"`
 	// HashConcurrency bounds simultaneous hashes; 0 in the environment becomes the
@@ -210,6 +214,8 @@ func (c Config) AppConfig() app.Config {
 	a.LockoutBase = c.LockoutBase
 	a.LockoutMax = c.LockoutMax
 	a.LockoutForget = c.LockoutForget
+	a.MFAIssuer = c.MFAIssuer
+	a.AdminRequireMFA = c.AdminRequireMFA
 	return a
 }
 
