@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) ports.Backend) {
 		{"Sessions", testSessions},
 		{"Tokens", testTokens},
 		{"Secrets", testSecrets},
+		{"MFA", testMFA},
 		{"Races", testRaces},
 		{"UpdateRaces", testUpdateRaces},
 		{"Backend", testBackend},
