@@ -8,7 +8,8 @@ import (
 
 // ChangePassword replaces the caller's password after checking the current one, and
 // revokes every other session in the same store step; the caller's session stays.
-// Returns validation_failed, invalid_credentials (wrong current password).
+// Returns validation_failed, invalid_credentials (wrong current password),
+// aal2_required (MFA on, session below aal2).
 func (a *App) ChangePassword(ctx context.Context, p Principal, current, next string) error {
 	if err := validate(
 		requiredField("current_password", current),
@@ -25,6 +26,9 @@ func (a *App) ChangePassword(ctx context.Context, p Principal, current, next str
 	if err != nil {
 		return err
 	}
+	if err := requireStepUp(p, u); err != nil {
+		return err
+	}
 	if err := a.checkPassword(ctx, u, current); err != nil {
 		return err
 	}
@@ -32,12 +36,12 @@ func (a *App) ChangePassword(ctx context.Context, p Principal, current, next str
 	if err != nil {
 		return err
 	}
-	return a.Credentials.ChangePassword(ctx, u.ID, hash, p.SessionID, a.Clock.Now())
+	return a.Credentials.ChangePassword(ctx, u.ID, hash, p.SessionID, a.Clock.Now(), domain.Effects{})
 }
 
 // DeleteAccount removes the caller's account with its sessions and tokens after
 // checking the password; the e-mail and username become free. Returns
-// validation_failed, invalid_credentials.
+// validation_failed, invalid_credentials, aal2_required.
 func (a *App) DeleteAccount(ctx context.Context, p Principal, password string) error {
 	if err := validate(requiredField("password", password)); err != nil {
 		return err
@@ -51,10 +55,13 @@ func (a *App) DeleteAccount(ctx context.Context, p Principal, password string) e
 	if err != nil {
 		return err
 	}
+	if err := requireStepUp(p, u); err != nil {
+		return err
+	}
 	if err := a.checkPassword(ctx, u, password); err != nil {
 		return err
 	}
-	return a.Users.Delete(ctx, u.ID)
+	return a.Users.Delete(ctx, u.ID, domain.Effects{})
 }
 
 // ForgotPassword mails a password-reset token (valid one hour, replacing earlier
@@ -91,7 +98,7 @@ func (a *App) ResetPassword(ctx context.Context, token, password string) error {
 	if err != nil {
 		return err
 	}
-	u, err := a.Tokens.ConsumeReset(ctx, HashToken(token), hash, a.Clock.Now())
+	u, err := a.Tokens.ConsumeReset(ctx, HashToken(token), hash, a.Clock.Now(), domain.Effects{})
 	if err != nil {
 		return err
 	}

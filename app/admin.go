@@ -21,8 +21,8 @@ type UserPage struct {
 // Returns forbidden, validation_failed (bad cursor, or a limit below 1 or above
 // MaxPageSize).
 func (a *App) ListUsers(ctx context.Context, p Principal, cursor string, limit int) (*UserPage, error) {
-	if !p.IsAdmin() {
-		return nil, errForbidden()
+	if err := a.requireAdmin(p); err != nil {
+		return nil, err
 	}
 	switch {
 	case limit == 0:
@@ -59,6 +59,9 @@ func (a *App) GetUser(ctx context.Context, p Principal, id string) (*domain.User
 	if !p.IsAdmin() && p.UserID != id {
 		return nil, errForbidden()
 	}
+	if err := a.adminAssurance(p); err != nil {
+		return nil, err
+	}
 	return a.Users.ByID(ctx, id)
 }
 
@@ -82,6 +85,9 @@ func (a *App) UpdateUser(ctx context.Context, p Principal, id string, patch User
 	if !p.IsAdmin() && (p.UserID != id || patch.Role != nil || patch.Status != nil) {
 		return nil, errForbidden()
 	}
+	if err := a.adminAssurance(p); err != nil {
+		return nil, err
+	}
 	var usernameErr *domain.FieldError
 	if patch.Username != nil {
 		username := ""
@@ -93,15 +99,15 @@ func (a *App) UpdateUser(ctx context.Context, p Principal, id string, patch User
 	}
 	now := a.Clock.Now()
 	disabling := false
-	u, err := a.Users.Update(ctx, id, func(u *domain.User) error {
+	u, err := a.Users.Update(ctx, id, func(u *domain.User) (domain.Effects, error) {
 		disabling = patch.apply(u, now)
-		return nil
+		return domain.Effects{}, nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	if disabling {
-		if _, err := a.Sessions.RevokeAll(ctx, u.ID, "", now); err != nil {
+		if _, err := a.Sessions.RevokeAll(ctx, u.ID, "", now, domain.Effects{}); err != nil {
 			return nil, err
 		}
 	}
@@ -157,13 +163,13 @@ func (patch UserPatch) apply(u *domain.User, now time.Time) (disabling bool) {
 // with a fresh token (one minted by a login, not a refresh), so a stolen long-lived
 // session cannot wipe accounts. Returns forbidden, fresh_token_required, not_found.
 func (a *App) DeleteUser(ctx context.Context, p Principal, id string) error {
-	if !p.IsAdmin() {
-		return errForbidden()
+	if err := a.requireAdmin(p); err != nil {
+		return err
 	}
 	if !p.Fresh {
 		return domain.Errorf(domain.CodeFreshTokenRequired, "Deleting a user needs a token from a recent login; log in again.")
 	}
-	return a.Users.Delete(ctx, id)
+	return a.Users.Delete(ctx, id, domain.Effects{})
 }
 
 // AdminActivate activates a pending account without its token; an active account
@@ -173,19 +179,19 @@ func (a *App) DeleteUser(ctx context.Context, p Principal, id string) error {
 // store step that writes it, so a concurrent disable is not undone. Admins only.
 // Returns forbidden, not_found, conflict.
 func (a *App) AdminActivate(ctx context.Context, p Principal, id string) (*domain.User, error) {
-	if !p.IsAdmin() {
-		return nil, errForbidden()
+	if err := a.requireAdmin(p); err != nil {
+		return nil, err
 	}
 	now := a.Clock.Now()
-	return a.Users.Update(ctx, id, func(u *domain.User) error {
+	return a.Users.Update(ctx, id, func(u *domain.User) (domain.Effects, error) {
 		switch u.Status {
 		case domain.StatusDisabled:
-			return domain.Errorf(domain.CodeConflict,
+			return domain.Effects{}, domain.Errorf(domain.CodeConflict,
 				"The account is disabled; to turn it back on, set its status to active.")
 		case domain.StatusPending:
 			u.Status, u.ActivatedAt, u.UpdatedAt = domain.StatusActive, &now, now
 		}
-		return nil
+		return domain.Effects{}, nil
 	})
 }
 

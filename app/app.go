@@ -48,6 +48,11 @@ type Config struct {
 	// hashes themselves).
 	PasswordWorkLimit int
 	PasswordWorkWait  time.Duration
+	// MFAIssuer labels TOTP entries in authenticator apps (AUTH_MFA_ISSUER).
+	MFAIssuer string
+	// AdminRequireMFA makes every user-administration call refuse admin sessions
+	// below aal2 (AUTH_ADMIN_REQUIRE_MFA).
+	AdminRequireMFA bool
 }
 
 // DefaultConfig returns the documented defaults (ARCHITECTURE.md §2, §4).
@@ -65,6 +70,7 @@ func DefaultConfig() Config {
 		DefaultPageSize:   20,
 		BackgroundWorkers: 4,
 		BackgroundQueue:   1024,
+		MFAIssuer:         "authd",
 	}
 }
 
@@ -84,6 +90,12 @@ type Deps struct {
 	// Sealer encrypts the secrets kept at rest (TOTP seeds, tokens waiting in the
 	// outbox); the flows that keep any need it.
 	Sealer ports.Sealer
+	// MFA keeps second factors, recovery codes and mfa tokens; Events the audit
+	// log, for events that change nothing else (a refused code); OTP computes and
+	// checks TOTP codes. The MFA flows need all three.
+	MFA    ports.MFAStore
+	Events ports.EventStore
+	OTP    ports.OTP
 	// Identifiers normalises e-mail addresses and usernames; required.
 	Identifiers ports.Identifiers
 	Logger      *slog.Logger
@@ -126,6 +138,10 @@ type Principal struct {
 	SessionID string
 	Role      domain.Role
 	Fresh     bool
+	// AAL and AMR are the session's, read from the store on every request, so a
+	// step-up decision never rests on a token's word alone.
+	AAL domain.AAL
+	AMR []string
 
 	// account is the caller's account as Authenticate read it, so that the use
 	// cases of the same request (Me, ChangePassword, DeleteAccount) need not read

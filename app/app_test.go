@@ -51,6 +51,8 @@ func (o *outbox) SendActivation(_ context.Context, u domain.User, token string) 
 	return o.record(u, token)
 }
 
+func (o *outbox) SendRecoveryCodeUsed(context.Context, domain.User, int) error { return nil }
+
 func (o *outbox) SendPasswordReset(_ context.Context, u domain.User, token string) error {
 	return o.record(u, token)
 }

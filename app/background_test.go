@@ -249,7 +249,7 @@ func TestFullQueueBlocksRatherThanDrops(t *testing.T) {
 // failingTokens refuses to store any token.
 type failingTokens struct{ ports.TokenStore }
 
-func (failingTokens) Create(context.Context, *domain.OneTimeToken) error {
+func (failingTokens) Create(context.Context, *domain.OneTimeToken, domain.Effects) error {
 	return domain.Errorf(domain.CodeUnavailable, "The database is not answering.")
 }
 

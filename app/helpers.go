@@ -20,7 +20,7 @@ func (a *App) storeToken(ctx context.Context, kind domain.TokenKind, userID stri
 	if err != nil {
 		return "", err
 	}
-	if err := a.Tokens.Create(ctx, tok); err != nil {
+	if err := a.Tokens.Create(ctx, tok, domain.Effects{}); err != nil {
 		return "", err
 	}
 	return clear, nil

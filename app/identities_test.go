@@ -38,7 +38,7 @@ func TestCheckIdentities(t *testing.T) {
 		for _, r := range rows {
 			u := &domain.User{ID: r.id, Email: r.email, Role: domain.RoleUser, Status: domain.StatusActive,
 				PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
-			if err := users.Create(ctx, u); err != nil {
+			if err := users.Create(ctx, u, domain.Effects{}); err != nil {
 				t.Fatalf("Create(%+q): %v", r.email, err)
 			}
 		}

@@ -23,7 +23,8 @@ type LoginInput struct {
 // invalid_credentials (unknown account or wrong password — indistinguishable, and
 // both spend one hash), rate_limited (the identifier is backing off after repeated
 // attempts, whether or not an account has it), and, only after a correct password,
-// account_not_active or account_disabled.
+// account_not_active or account_disabled, and for an account with MFA on
+// mfa_required (no session: see LoginMFA).
 func (a *App) Login(ctx context.Context, in LoginInput) (*TokenPair, error) {
 	email, emailErr := a.Identifiers.Email("email", in.Email)
 	username, usernameErr := a.Identifiers.Username("username", in.Username)
@@ -82,6 +83,9 @@ func (a *App) Login(ctx context.Context, in LoginInput) (*TokenPair, error) {
 	}
 	if rehash {
 		a.rehash(ctx, u, in.Password)
+	}
+	if u.MFAEnabled {
+		return nil, a.mfaRequired(ctx, u, []string{domain.AMRPassword}) // app/mfa_login.go
 	}
 	return a.openSession(ctx, u, in.Client)
 }
@@ -147,8 +151,9 @@ func (a *App) openSession(ctx context.Context, u *domain.User, c Client) (*Token
 	s := &domain.Session{
 		ID: id, UserID: u.ID, Counter: 0, RotatedAt: now, CreatedAt: now,
 		ExpiresAt: now.Add(a.cfg.RefreshTTL), UserAgent: truncate(c.UserAgent, 256), IP: c.IP,
+		AAL: domain.AAL1, AMR: []string{domain.AMRPassword}, AuthTime: now,
 	}
-	if err := a.Sessions.Create(ctx, s); err != nil {
+	if err := a.Sessions.Create(ctx, s, domain.Effects{}); err != nil {
 		return nil, err
 	}
 	return a.pair(ctx, u, s, true)
@@ -163,6 +168,7 @@ func (a *App) pair(ctx context.Context, u *domain.User, s *domain.Session, fresh
 	now := a.Clock.Now()
 	access, err := a.AccessTokens.Mint(ctx, domain.AccessClaims{
 		ID: jti, Subject: u.ID, SessionID: s.ID, Role: u.Role, Fresh: fresh,
+		AAL: s.AAL, AMR: s.AMR, AuthTime: s.AuthTime,
 		IssuedAt: now, ExpiresAt: now.Add(a.cfg.AccessTTL),
 	})
 	if err != nil {

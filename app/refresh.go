@@ -80,7 +80,7 @@ func (a *App) Refresh(ctx context.Context, token string) (*TokenPair, error) {
 		// store lost a rotation; treat it as invalid rather than revoking.
 		return nil, domain.Errorf(domain.CodeTokenInvalid, "The refresh token is not valid.")
 	}
-	if err := a.Sessions.Revoke(ctx, s.ID, a.Clock.Now()); err != nil && !domain.IsCode(err, domain.CodeNotFound) {
+	if err := a.Sessions.Revoke(ctx, s.ID, a.Clock.Now(), domain.Effects{}); err != nil && !domain.IsCode(err, domain.CodeNotFound) {
 		return nil, err
 	}
 	a.Logger.WarnContext(ctx, "refresh token reuse detected; session revoked",

@@ -39,7 +39,7 @@ func (a *App) Authenticate(ctx context.Context, accessToken string) (*Principal,
 	}
 	return &Principal{
 		UserID: claims.Subject, SessionID: claims.SessionID, Role: u.Role,
-		Fresh: claims.Fresh, account: u,
+		Fresh: claims.Fresh, AAL: s.AAL, AMR: s.AMR, account: u,
 	}, nil
 }
 
@@ -67,13 +67,13 @@ func (a *App) Logout(ctx context.Context, p Principal, scope domain.LogoutScope)
 	now := a.Clock.Now()
 	switch scope {
 	case domain.LogoutOthers:
-		_, err := a.Sessions.RevokeAll(ctx, p.UserID, p.SessionID, now)
+		_, err := a.Sessions.RevokeAll(ctx, p.UserID, p.SessionID, now, domain.Effects{})
 		return err
 	case domain.LogoutAll:
-		_, err := a.Sessions.RevokeAll(ctx, p.UserID, "", now)
+		_, err := a.Sessions.RevokeAll(ctx, p.UserID, "", now, domain.Effects{})
 		return err
 	default:
-		err := a.Sessions.Revoke(ctx, p.SessionID, now)
+		err := a.Sessions.Revoke(ctx, p.SessionID, now, domain.Effects{})
 		if domain.IsCode(err, domain.CodeNotFound) {
 			return nil
 		}

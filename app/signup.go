@@ -74,7 +74,7 @@ func (a *App) createUser(ctx context.Context, in SignUpInput, role domain.Role, 
 		u.Status = domain.StatusActive
 		u.ActivatedAt = &now
 	}
-	if err := a.Users.Create(ctx, u); err != nil {
+	if err := a.Users.Create(ctx, u, domain.Effects{}); err != nil {
 		return nil, err
 	}
 	return u, nil
@@ -99,7 +99,7 @@ func (a *App) Activate(ctx context.Context, token string) (*domain.User, error) 
 	if token == "" {
 		return nil, domain.Invalid(domain.FieldError{Field: "token", Code: "required", Message: "Token is required."})
 	}
-	return a.Tokens.ConsumeActivation(ctx, HashToken(token), a.Clock.Now())
+	return a.Tokens.ConsumeActivation(ctx, HashToken(token), a.Clock.Now(), domain.Effects{})
 }
 
 // ResendActivation mails a new activation token if the address belongs to a pending

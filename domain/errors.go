@@ -29,6 +29,9 @@ const (
 	CodeTokenRevoked         Code = "token_revoked"
 	CodeRefreshTokenReused   Code = "refresh_token_reused"
 	CodeFreshTokenRequired   Code = "fresh_token_required"
+	CodeMFARequired          Code = "mfa_required"
+	CodeAAL2Required         Code = "aal2_required"
+	CodeInvalidCode          Code = "invalid_code"
 	CodeForbidden            Code = "forbidden"
 	CodeNotFound             Code = "not_found"
 	CodePayloadTooLarge      Code = "payload_too_large"
@@ -58,6 +61,9 @@ type Error struct {
 	// RetryAfter, when positive, tells a client how long to wait (rate_limited,
 	// unavailable).
 	RetryAfter time.Duration
+	// Extensions are extra members of the problem document (RFC 9457 §3.2), such
+	// as the mfa_token and methods of mfa_required. Only client-safe values.
+	Extensions map[string]any
 	// Err is the underlying cause, kept for logs and errors.Is; never shown to clients.
 	Err error
 }

@@ -53,3 +53,16 @@ func IsID(s string) bool {
 	}
 	return true
 }
+
+// IDFloor returns the smallest UUIDv7 of the millisecond of t: every id NewID
+// makes at t or later sorts at or above it, every id made in an earlier millisecond
+// below it. Stores that page events by id use it to turn a time bound into a key
+// bound.
+func IDFloor(t time.Time) string {
+	ms := uint64(max(t.UnixMilli(), 0))
+	var b [6]byte
+	b[0], b[1], b[2] = byte(ms>>40), byte(ms>>32), byte(ms>>24)
+	b[3], b[4], b[5] = byte(ms>>16), byte(ms>>8), byte(ms)
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:] + "-7000-8000-000000000000"
+}

@@ -15,6 +15,11 @@ type Session struct {
 	RevokedAt *time.Time
 	UserAgent string
 	IP        string
+	// AAL, AMR and AuthTime record how the session was opened (ARCHITECTURE.md §8):
+	// every token minted for it carries them, so a refresh keeps them.
+	AAL      AAL
+	AMR      []string
+	AuthTime time.Time
 }
 
 // LogoutScope says which sessions a logout ends.

@@ -32,6 +32,9 @@ type AccessClaims struct {
 	SessionID string // sid
 	Role      Role
 	Fresh     bool // minted by a login, not a refresh
+	AAL       AAL
+	AMR       []string
+	AuthTime  time.Time // when the session was opened
 	IssuedAt  time.Time
 	ExpiresAt time.Time
 }

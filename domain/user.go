@@ -50,6 +50,9 @@ type User struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	ActivatedAt  *time.Time
+	// MFAEnabled is true while the account has an active second factor; the MFA
+	// store keeps it in step with the factors, and profile updates never write it.
+	MFAEnabled bool
 }
 
 // Length limits of user fields.

@@ -50,6 +50,9 @@ type Notifier interface {
 	SendActivation(ctx context.Context, u domain.User, token string) error
 	// SendPasswordReset delivers the password-reset token to u.
 	SendPasswordReset(ctx context.Context, u domain.User, token string) error
+	// SendRecoveryCodeUsed tells u that one of its recovery codes was used to log
+	// in, and how many are left, so that an owner who did not do it can act.
+	SendRecoveryCodeUsed(ctx context.Context, u domain.User, remaining int) error
 }
 
 // Sealer encrypts small secrets kept at rest — TOTP seeds, one-time tokens waiting

@@ -5,6 +5,19 @@
 //
 // Each method's comment names the domain error codes it returns; any other failure
 // is returned as domain.CodeUnavailable (store unreachable) or an internal error.
+//
+// Events and deliveries (ARCHITECTURE.md §12). Every method that changes state takes
+// the domain.Effects of that change — its audit events and its outbox deliveries —
+// as its last parameter (Update: as a result of its change function) and writes them
+// in the same atomic operation as the change: in the SQL transaction, or in the same
+// DynamoDB TransactWriteItems. The change and its effects are written together or
+// not at all: a method that returns an error has written no event. The caller builds
+// the effects (ids, times, request context); the store never invents one. A zero
+// Effects writes nothing, which is what maintenance writes (a rehash) and tests of
+// other behaviour pass. Where the caller cannot know the account beforehand (the
+// Consume methods of TokenStore), the store fills each event's and delivery's empty
+// UserID with the token's user (domain.Effects.ForUser). A change that writes nothing
+// but its event (a refused login) uses EventStore.Append.
 package ports
 
 import (
@@ -16,9 +29,9 @@ import (
 
 // UserStore persists accounts. Email and username arrive normalised.
 type UserStore interface {
-	// Create inserts u. Returns email_taken or username_taken when another account
-	// holds the address or name.
-	Create(ctx context.Context, u *domain.User) error
+	// Create inserts u and writes fx with it. Returns email_taken or username_taken
+	// when another account holds the address or name (and then writes no effect).
+	Create(ctx context.Context, u *domain.User, fx domain.Effects) error
 	// ByID returns the user with that id, or not_found.
 	ByID(ctx context.Context, id string) (*domain.User, error)
 	// ByEmail returns the user with that normalised e-mail, or not_found.
@@ -31,13 +44,14 @@ type UserStore interface {
 	// on DynamoDB). So a profile edit can never undo a concurrent role or status
 	// change. change may be called more than once (after a lost race) and must decide
 	// from its argument alone; an error from it aborts the update, writes nothing and
-	// is returned as it is. Only the profile fields are written (email, username,
-	// name, mobile, role, status, activated_at, updated_at). Returns the account as
+	// is returned as it is. The Effects it returns (from its last call) are written
+	// with the account. Only the profile fields are written (email, username, name,
+	// mobile, role, status, activated_at, updated_at). Returns the account as
 	// written; not_found, email_taken or username_taken.
-	Update(ctx context.Context, id string, change func(*domain.User) error) (*domain.User, error)
+	Update(ctx context.Context, id string, change func(*domain.User) (domain.Effects, error)) (*domain.User, error)
 	// Delete removes the user together with its sessions and one-time tokens, and
-	// frees its e-mail and username. Returns not_found.
-	Delete(ctx context.Context, id string) error
+	// frees its e-mail and username; its audit events stay. Returns not_found.
+	Delete(ctx context.Context, id string, fx domain.Effects) error
 	// List returns up to limit users ordered by id ascending, starting after the id
 	// afterID ("" for the first page).
 	List(ctx context.Context, afterID string, limit int) ([]domain.User, error)
@@ -49,8 +63,8 @@ type CredentialStore interface {
 	// argon2 parameters changed). Returns not_found.
 	SetPasswordHash(ctx context.Context, userID, hash string, at time.Time) error
 	// ChangePassword sets the hash and revokes every session of the user except
-	// keepSessionID ("" revokes all), in one atomic step. Returns not_found.
-	ChangePassword(ctx context.Context, userID, hash, keepSessionID string, at time.Time) error
+	// keepSessionID ("" revokes all), in one atomic step with fx. Returns not_found.
+	ChangePassword(ctx context.Context, userID, hash, keepSessionID string, at time.Time, fx domain.Effects) error
 }
 
 // LoginThrottle counts password attempts per login identifier in the store, so
@@ -72,9 +86,9 @@ type LoginThrottle interface {
 
 // SessionStore persists logins and their refresh counters.
 type SessionStore interface {
-	// Create inserts s. Returns conflict if the id exists, not_found if the user does
-	// not.
-	Create(ctx context.Context, s *domain.Session) error
+	// Create inserts s with fx. Returns conflict if the id exists, not_found if the
+	// user does not.
+	Create(ctx context.Context, s *domain.Session, fx domain.Effects) error
 	// ByID returns the session, revoked or expired ones included, or not_found.
 	ByID(ctx context.Context, id string) (*domain.Session, error)
 	// Rotate advances the counter from `from` to from+1 and sets RotatedAt to at, as
@@ -82,31 +96,38 @@ type SessionStore interface {
 	// when the counter is no longer `from` or the session is revoked: of N concurrent
 	// calls with one `from`, exactly one succeeds.
 	Rotate(ctx context.Context, id string, from uint64, at time.Time) error
-	// Revoke marks the session revoked at `at`; revoking a revoked session keeps the
-	// first time and succeeds. Returns not_found.
-	Revoke(ctx context.Context, id string, at time.Time) error
+	// Revoke marks the session revoked at `at`, with fx; revoking a revoked session
+	// keeps the first time and succeeds. Returns not_found.
+	Revoke(ctx context.Context, id string, at time.Time, fx domain.Effects) error
 	// RevokeAll revokes every live session of the user (not revoked, ExpiresAt after
-	// at) except exceptID ("" for none) and returns how many it revoked; expired
-	// sessions are neither revoked nor counted.
-	RevokeAll(ctx context.Context, userID, exceptID string, at time.Time) (int, error)
+	// at) except exceptID ("" for none), with fx, and returns how many it revoked;
+	// expired sessions are neither revoked nor counted.
+	RevokeAll(ctx context.Context, userID, exceptID string, at time.Time, fx domain.Effects) (int, error)
+	// Live returns the user's sessions that are neither revoked nor expired at now,
+	// newest first.
+	Live(ctx context.Context, userID string, now time.Time) ([]domain.Session, error)
 }
 
 // TokenStore persists one-time tokens (activation, password reset) by their hash and
 // applies each one's effect in the same atomic step that consumes it.
 type TokenStore interface {
 	// Create stores t and deletes every earlier token of the same kind for the same
-	// user, so only the newest link works. Returns not_found if the user is gone.
-	Create(ctx context.Context, t *domain.OneTimeToken) error
+	// user, so only the newest link works; fx (typically the mail carrying the
+	// token, sealed) is written with it. Returns not_found if the user is gone.
+	Create(ctx context.Context, t *domain.OneTimeToken, fx domain.Effects) error
 	// ConsumeActivation deletes the activation token with that hash and, in the same
 	// atomic step, moves its user from pending to active (ActivatedAt = now); a user
 	// in another status is left as is. Returns the user afterwards; token_invalid
 	// when no such activation token exists (unknown, used, other kind), token_expired
-	// when it expired (the token is then deleted).
-	ConsumeActivation(ctx context.Context, hash string, now time.Time) (*domain.User, error)
+	// when it expired (the token is then deleted, and fx is not written). fx is
+	// written with the activation, with the token's user filled in
+	// (domain.Effects.ForUser), also when the user was active already.
+	ConsumeActivation(ctx context.Context, hash string, now time.Time, fx domain.Effects) (*domain.User, error)
 	// ConsumeReset deletes the password-reset token with that hash and, in the same
-	// atomic step, sets the user's password hash and revokes all of its sessions. Returns the user afterwards; token_invalid or
+	// atomic step, sets the user's password hash, revokes all of its sessions and
+	// writes fx (ForUser as above). Returns the user afterwards; token_invalid or
 	// token_expired as ConsumeActivation.
-	ConsumeReset(ctx context.Context, hash, newPasswordHash string, now time.Time) (*domain.User, error)
+	ConsumeReset(ctx context.Context, hash, newPasswordHash string, now time.Time, fx domain.Effects) (*domain.User, error)
 }
 
 // SecretStore keeps generated secrets (the default signing key, the refresh key) so
@@ -115,6 +136,43 @@ type SecretStore interface {
 	// Secret stores candidate under name unless a value is already stored, and
 	// returns the stored value: concurrent first starts agree on one winner.
 	Secret(ctx context.Context, name string, candidate []byte) ([]byte, error)
+}
+
+// EventStore keeps the audit log.
+type EventStore interface {
+	// Append writes fx on its own: for a change that alters nothing else (a refused
+	// login), so that there is no other write to share an operation with.
+	Append(ctx context.Context, fx domain.Effects) error
+	// List returns up to f.Limit events matching f, newest (highest id) first.
+	List(ctx context.Context, f domain.EventFilter) ([]domain.Event, error)
+	// Purge deletes the events recorded before `before`, and dead deliveries
+	// buried before it, and returns how many rows went. (DynamoDB's TTL does it
+	// there: the store's retention is applied when an event is written.)
+	Purge(ctx context.Context, before time.Time) (int64, error)
+}
+
+// Outbox is the store side of the deliveries (mail, webhooks) that Effects write:
+// the dispatcher in every instance claims due rows under a lease, sends them, and
+// completes, retries or buries each.
+type Outbox interface {
+	// Claim leases up to limit deliveries that are due at now (DueAt <= now, not
+	// dead), oldest due first, to the caller: each returned row has Attempts
+	// incremented, Lease = lease and DueAt = until, so no other Claim returns it
+	// before until (when a crashed claimer's rows become due again). Of N
+	// concurrent Claims, each due row goes to exactly one.
+	Claim(ctx context.Context, lease string, now, until time.Time, limit int) ([]domain.Delivery, error)
+	// Complete deletes a delivered row, its sealed secret with it. Returns conflict
+	// when d.Lease no longer holds the row (its lease ran out and someone else
+	// claimed it) and not_found when the row is gone.
+	Complete(ctx context.Context, d domain.Delivery) error
+	// Retry makes a failed row due again at next, recording lastErr. Returns
+	// conflict or not_found as Complete.
+	Retry(ctx context.Context, d domain.Delivery, next time.Time, lastErr string) error
+	// Bury marks a row dead at `at` (it is never claimed again), recording lastErr
+	// and dropping its sealed secret. Returns conflict or not_found as Complete.
+	Bury(ctx context.Context, d domain.Delivery, at time.Time, lastErr string) error
+	// Counts returns how many rows are pending (not dead) and dead.
+	Counts(ctx context.Context) (pending, dead int64, err error)
 }
 
 // Backend is one database with every store port. Stores that share a backend see
@@ -126,6 +184,9 @@ type Backend interface {
 	Sessions() SessionStore
 	Tokens() TokenStore
 	Secrets() SecretStore
+	Events() EventStore
+	Outbox() Outbox
+	MFA() MFAStore
 	// Ping returns unavailable when the database cannot be reached.
 	Ping(ctx context.Context) error
 	// Close releases connections.

@@ -43,6 +43,9 @@ type Backend struct {
 	sessions    ports.SessionStore
 	tokens      ports.TokenStore
 	secrets     ports.SecretStore
+	events      ports.EventStore
+	outbox      ports.Outbox
+	mfa         ports.MFAStore
 }
 
 // New wraps inner so that each call of its stores gets at most timeout, which must
@@ -61,6 +64,9 @@ func New(inner ports.Backend, timeout time.Duration) *Backend {
 		sessions:    sessions{inner.Sessions(), g},
 		tokens:      tokens{inner.Tokens(), g},
 		secrets:     secrets{inner.Secrets(), g},
+		events:      events{inner.Events(), g},
+		outbox:      outbox{inner.Outbox(), g},
+		mfa:         mfa{inner.MFA(), g},
 	}
 }
 
@@ -70,6 +76,15 @@ func (b *Backend) Unwrap() ports.Backend { return b.inner }
 
 // Timeout is the bound of one call.
 func (b *Backend) Timeout() time.Duration { return b.g.timeout }
+
+// Events returns the audit log, bounded.
+func (b *Backend) Events() ports.EventStore { return b.events }
+
+// Outbox returns the outbox, bounded.
+func (b *Backend) Outbox() ports.Outbox { return b.outbox }
+
+// MFA returns the MFA store, bounded.
+func (b *Backend) MFA() ports.MFAStore { return b.mfa }
 
 // Users returns the user store, bounded.
 func (b *Backend) Users() ports.UserStore { return b.users }

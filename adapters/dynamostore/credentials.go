@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/authd/authd/domain"
 	"github.com/authd/authd/ports"
 )
 
@@ -26,8 +27,12 @@ func (cs *CredentialStore) SetPasswordHash(ctx context.Context, userID, hash str
 
 // ChangePassword sets the hash and revokes the user's other sessions in one
 // transaction (see atomicWithRevocations for users with very many sessions).
-func (cs *CredentialStore) ChangePassword(ctx context.Context, userID, hash, keepSessionID string, at time.Time) error {
+func (cs *CredentialStore) ChangePassword(ctx context.Context, userID, hash, keepSessionID string, at time.Time, fx domain.Effects) error {
 	s := cs.s
+	effects, err := s.effectItems(fx)
+	if err != nil {
+		return err
+	}
 	base := []types.TransactWriteItem{{Update: &types.Update{
 		TableName:                aws.String(s.table),
 		Key:                      userKey(userID),
@@ -38,7 +43,7 @@ func (cs *CredentialStore) ChangePassword(ctx context.Context, userID, hash, kee
 			":hash": str(hash), ":at": timeValue(at),
 		},
 	}}}
-	reasons, err := s.atomicWithRevocations(ctx, "change password", base, userID, keepSessionID, at)
+	reasons, err := s.atomicWithRevocations(ctx, "change password", append(base, effects...), userID, keepSessionID, at)
 	if err != nil {
 		return err
 	}

@@ -46,7 +46,7 @@ func TestStaleTokenRefused(t *testing.T) {
 	ctx := context.Background()
 	s, _ := openStore(t, dynamostore.Options{})
 	u := newUser(t, "stale@example.com", "")
-	if err := s.Users().Create(ctx, u); err != nil {
+	if err := s.Users().Create(ctx, u, domain.Effects{}); err != nil {
 		t.Fatalf("Create() error = %v", err)
 	}
 	now := time.Now().UTC()
@@ -55,12 +55,12 @@ func TestStaleTokenRefused(t *testing.T) {
 			stale, newest := "stale-"+string(kind), "newest-"+string(kind)
 			tokenPK, linkSK := "TOKEN#"+stale, "TOKEN#"+string(kind)+"#"+stale
 			if err := s.Tokens().Create(ctx, &domain.OneTimeToken{Hash: stale, Kind: kind, UserID: u.ID,
-				CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+				CreatedAt: now, ExpiresAt: now.Add(time.Hour)}, domain.Effects{}); err != nil {
 				t.Fatalf("Tokens.Create(stale) error = %v", err)
 			}
 			tokenItem, linkItem := rawItem(t, s, tokenPK, "TOKEN"), rawItem(t, s, "USER#"+u.ID, linkSK)
 			if err := s.Tokens().Create(ctx, &domain.OneTimeToken{Hash: newest, Kind: kind, UserID: u.ID,
-				CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+				CreatedAt: now, ExpiresAt: now.Add(time.Hour)}, domain.Effects{}); err != nil {
 				t.Fatalf("Tokens.Create(newest) error = %v", err)
 			}
 			putRaw(t, s, tokenItem)
@@ -69,9 +69,9 @@ func TestStaleTokenRefused(t *testing.T) {
 			consume := func(hash string) error {
 				var err error
 				if kind == domain.TokenActivation {
-					_, err = s.Tokens().ConsumeActivation(ctx, hash, now)
+					_, err = s.Tokens().ConsumeActivation(ctx, hash, now, domain.Effects{})
 				} else {
-					_, err = s.Tokens().ConsumeReset(ctx, hash, "new-hash", now)
+					_, err = s.Tokens().ConsumeReset(ctx, hash, "new-hash", now, domain.Effects{})
 				}
 				return err
 			}
@@ -96,24 +96,24 @@ func TestDeleteEmptiesItemCollection(t *testing.T) {
 	ctx := context.Background()
 	s, _ := openStore(t, dynamostore.Options{})
 	u := newUser(t, "gone@example.com", "gone")
-	if err := s.Users().Create(ctx, u); err != nil {
+	if err := s.Users().Create(ctx, u, domain.Effects{}); err != nil {
 		t.Fatalf("Create() error = %v", err)
 	}
 	now := time.Now().UTC()
 	if err := s.Sessions().Create(ctx, &domain.Session{ID: "s-gone", UserID: u.ID, RotatedAt: now,
-		CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		CreatedAt: now, ExpiresAt: now.Add(time.Hour)}, domain.Effects{}); err != nil {
 		t.Fatalf("Sessions.Create() error = %v", err)
 	}
 	for _, kind := range []domain.TokenKind{domain.TokenActivation, domain.TokenPasswordReset} {
 		if err := s.Tokens().Create(ctx, &domain.OneTimeToken{Hash: "gone-" + string(kind), Kind: kind,
-			UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+			UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}, domain.Effects{}); err != nil {
 			t.Fatalf("Tokens.Create(%s) error = %v", kind, err)
 		}
 	}
 	if it := rawItem(t, s, "USER#"+u.ID, "CURRENT#TOKEN#"+string(domain.TokenActivation)); it == nil {
 		t.Fatalf("current activation token item after Create is missing, want one")
 	}
-	if err := s.Users().Delete(ctx, u.ID); err != nil {
+	if err := s.Users().Delete(ctx, u.ID, domain.Effects{}); err != nil {
 		t.Fatalf("Delete() error = %v", err)
 	}
 	out, err := s.Client().Query(ctx, &dynamodb.QueryInput{
@@ -140,12 +140,12 @@ func TestTokenFromBeforeCurrentItemsStillWorks(t *testing.T) {
 	ctx := context.Background()
 	s, _ := openStore(t, dynamostore.Options{})
 	u := newUser(t, "legacy@example.com", "")
-	if err := s.Users().Create(ctx, u); err != nil {
+	if err := s.Users().Create(ctx, u, domain.Effects{}); err != nil {
 		t.Fatalf("Create() error = %v", err)
 	}
 	now := time.Now().UTC()
 	if err := s.Tokens().Create(ctx, &domain.OneTimeToken{Hash: "legacy", Kind: domain.TokenActivation, UserID: u.ID,
-		CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		CreatedAt: now, ExpiresAt: now.Add(time.Hour)}, domain.Effects{}); err != nil {
 		t.Fatalf("Tokens.Create() error = %v", err)
 	}
 	if _, err := s.Client().DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table()),
@@ -155,7 +155,7 @@ func TestTokenFromBeforeCurrentItemsStillWorks(t *testing.T) {
 		}}); err != nil {
 		t.Fatalf("DeleteItem(current item) error = %v", err)
 	}
-	if _, err := s.Tokens().ConsumeActivation(ctx, "legacy", now); err != nil {
+	if _, err := s.Tokens().ConsumeActivation(ctx, "legacy", now, domain.Effects{}); err != nil {
 		t.Fatalf("ConsumeActivation(token from before the upgrade) error = %v, want it to work", err)
 	}
 }

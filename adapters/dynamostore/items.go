@@ -89,6 +89,8 @@ type userItem struct {
 	// profile write is conditioned on the version it read, so it can never undo a
 	// write that came between. Items written before it existed have none (0).
 	Version int64 `dynamodbav:"version,omitempty"`
+	// MFAEnabled is written by the MFA store only (see setMFAItem).
+	MFAEnabled bool `dynamodbav:"mfa_enabled,omitempty"`
 }
 
 func newUserItem(u *domain.User) userItem {
@@ -98,7 +100,7 @@ func newUserItem(u *domain.User) userItem {
 		ID: u.ID, Email: u.Email, Username: u.Username, Name: u.Name, Mobile: u.Mobile,
 		Role: string(u.Role), Status: string(u.Status), PasswordHash: u.PasswordHash,
 		CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(),
-		ActivatedAt: utcPtr(u.ActivatedAt),
+		ActivatedAt: utcPtr(u.ActivatedAt), MFAEnabled: u.MFAEnabled,
 	}
 }
 
@@ -107,6 +109,7 @@ func (it userItem) user() *domain.User {
 		ID: it.ID, Email: it.Email, Username: it.Username, Name: it.Name, Mobile: it.Mobile,
 		Role: domain.Role(it.Role), Status: domain.Status(it.Status), PasswordHash: it.PasswordHash,
 		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, ActivatedAt: it.ActivatedAt,
+		MFAEnabled: it.MFAEnabled,
 	}
 }
 
@@ -133,14 +136,30 @@ type sessionItem struct {
 	UserAgent string     `dynamodbav:"user_agent"`
 	IP        string     `dynamodbav:"ip"`
 	TTL       int64      `dynamodbav:"ttl"`
+	// AAL, AMR and AuthTime say how the session was opened; items of earlier
+	// releases have none and were password logins (read as aal1, pwd, CreatedAt).
+	AAL      string     `dynamodbav:"aal,omitempty"`
+	AMR      []string   `dynamodbav:"amr,omitempty"`
+	AuthTime *time.Time `dynamodbav:"auth_time,omitempty"`
 }
 
 func (it sessionItem) session() *domain.Session {
-	return &domain.Session{
+	s := &domain.Session{
 		ID: it.ID, UserID: it.UserID, Counter: it.Counter, RotatedAt: it.RotatedAt,
 		CreatedAt: it.CreatedAt, ExpiresAt: it.ExpiresAt, RevokedAt: it.RevokedAt,
 		UserAgent: it.UserAgent, IP: it.IP,
+		AAL: domain.AAL(it.AAL), AMR: it.AMR, AuthTime: it.CreatedAt,
 	}
+	if s.AAL == "" {
+		s.AAL = domain.AAL1
+	}
+	if len(s.AMR) == 0 {
+		s.AMR = []string{domain.AMRPassword}
+	}
+	if it.AuthTime != nil {
+		s.AuthTime = *it.AuthTime
+	}
+	return s
 }
 
 // linkItem is an entry of a user's item collection pointing at one of its sessions

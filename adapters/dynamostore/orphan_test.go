@@ -68,14 +68,14 @@ func TestNoOrphanGuardBlocksEmail(t *testing.T) {
 
 	t.Run("failed sign-up leaves no guard", func(t *testing.T) {
 		fault.arm(0)
-		err := users.Create(ctx, newUser(t, "crash@example.com", "crasher"))
+		err := users.Create(ctx, newUser(t, "crash@example.com", "crasher"), domain.Effects{})
 		fault.disarm()
 		if !errors.Is(err, errInjected) {
 			t.Fatalf("Create() with failing write error = %v, want the injected failure", err)
 		}
 		_, err = users.ByEmail(ctx, "crash@example.com")
 		wantCode(t, "ByEmail() after failed sign-up", err, domain.CodeNotFound)
-		if err := users.Create(ctx, newUser(t, "crash@example.com", "crasher")); err != nil {
+		if err := users.Create(ctx, newUser(t, "crash@example.com", "crasher"), domain.Effects{}); err != nil {
 			t.Fatalf("Create() after failed sign-up error = %v, want nil", err)
 		}
 	})
@@ -85,38 +85,38 @@ func TestNoOrphanGuardBlocksEmail(t *testing.T) {
 		_, err := users.ByEmail(ctx, "orphan@example.com")
 		wantCode(t, "ByEmail() of orphan guard", err, domain.CodeNotFound)
 		u := newUser(t, "orphan@example.com", "")
-		if err := users.Create(ctx, u); err != nil {
+		if err := users.Create(ctx, u, domain.Effects{}); err != nil {
 			t.Fatalf("Create() over orphan guard error = %v, want nil", err)
 		}
 		got, err := users.ByEmail(ctx, "orphan@example.com")
 		if err != nil || got.ID != u.ID {
 			t.Fatalf("ByEmail() = %v, %v; want user %s", got, err, u.ID)
 		}
-		wantCode(t, "Create() of a second owner", users.Create(ctx, newUser(t, "orphan@example.com", "")), domain.CodeEmailTaken)
+		wantCode(t, "Create() of a second owner", users.Create(ctx, newUser(t, "orphan@example.com", ""), domain.Effects{}), domain.CodeEmailTaken)
 	})
 
 	t.Run("sign-up stopped between orphan check and replacement", func(t *testing.T) {
 		putOrphanGuard(t, s, "halfway@example.com")
 		fault.arm(1) // the first transaction finds the orphan; the replacement fails
-		err := users.Create(ctx, newUser(t, "halfway@example.com", ""))
+		err := users.Create(ctx, newUser(t, "halfway@example.com", ""), domain.Effects{})
 		fault.disarm()
 		if !errors.Is(err, errInjected) {
 			t.Fatalf("Create() stopped halfway error = %v, want the injected failure", err)
 		}
-		if err := users.Create(ctx, newUser(t, "halfway@example.com", "")); err != nil {
+		if err := users.Create(ctx, newUser(t, "halfway@example.com", ""), domain.Effects{}); err != nil {
 			t.Fatalf("Create() after the stopped attempt error = %v, want nil", err)
 		}
 	})
 
 	t.Run("e-mail change stopped keeps both addresses consistent", func(t *testing.T) {
 		u := newUser(t, "move-from@example.com", "mover")
-		if err := users.Create(ctx, u); err != nil {
+		if err := users.Create(ctx, u, domain.Effects{}); err != nil {
 			t.Fatalf("Create() error = %v", err)
 		}
 		fault.arm(0)
-		_, err := users.Update(ctx, u.ID, func(cur *domain.User) error {
+		_, err := users.Update(ctx, u.ID, func(cur *domain.User) (domain.Effects, error) {
 			cur.Email, cur.Username = "move-to@example.com", "moved"
-			return nil
+			return domain.Effects{}, nil
 		})
 		fault.disarm()
 		if !errors.Is(err, errInjected) {
@@ -125,7 +125,7 @@ func TestNoOrphanGuardBlocksEmail(t *testing.T) {
 		if got, err := users.ByEmail(ctx, "move-from@example.com"); err != nil || got.ID != u.ID {
 			t.Fatalf("ByEmail(old) = %v, %v; want user %s", got, err, u.ID)
 		}
-		if err := users.Create(ctx, newUser(t, "move-to@example.com", "moved")); err != nil {
+		if err := users.Create(ctx, newUser(t, "move-to@example.com", "moved"), domain.Effects{}); err != nil {
 			t.Fatalf("Create() with the address of the failed change error = %v, want nil", err)
 		}
 	})
@@ -133,10 +133,10 @@ func TestNoOrphanGuardBlocksEmail(t *testing.T) {
 	t.Run("cancelled context between operations", func(t *testing.T) {
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
-		if err := users.Create(cctx, newUser(t, "cancel@example.com", "")); !errors.Is(err, context.Canceled) {
+		if err := users.Create(cctx, newUser(t, "cancel@example.com", ""), domain.Effects{}); !errors.Is(err, context.Canceled) {
 			t.Fatalf("Create() with cancelled context error = %v, want context.Canceled", err)
 		}
-		if err := users.Create(ctx, newUser(t, "cancel@example.com", "")); err != nil {
+		if err := users.Create(ctx, newUser(t, "cancel@example.com", ""), domain.Effects{}); err != nil {
 			t.Fatalf("Create() after cancelled attempt error = %v, want nil", err)
 		}
 	})

@@ -2,6 +2,8 @@ package dynamostore
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,24 +25,18 @@ func sessionNotFound() error { return domain.Errorf(domain.CodeNotFound, "Sessio
 // transaction, so that RevokeAll and Delete always find it. The transaction also
 // checks that the user exists, so that no session of an unknown (or just deleted)
 // user is written: not_found, as the SQL stores' foreign key answers.
-func (ss *SessionStore) Create(ctx context.Context, sess *domain.Session) error {
+func (ss *SessionStore) Create(ctx context.Context, sess *domain.Session, fx domain.Effects) error {
 	s := ss.s
-	k := sessionKey(sess.ID)
-	item := sessionItem{
-		PK: pkString(k), SK: skString(k), ID: sess.ID, UserID: sess.UserID,
-		Counter: sess.Counter, RotatedAt: sess.RotatedAt.UTC(), CreatedAt: sess.CreatedAt.UTC(),
-		ExpiresAt: sess.ExpiresAt.UTC(), ExpiresNS: sess.ExpiresAt.UnixNano(),
-		RevokedAt: utcPtr(sess.RevokedAt), UserAgent: sess.UserAgent, IP: sess.IP,
-		TTL: ttlOf(sess.ExpiresAt),
+	effects, err := s.effectItems(fx)
+	if err != nil {
+		return err
 	}
-	lk := sessionLinkKey(sess.UserID, sess.ID)
-	link := linkItem{PK: pkString(lk), SK: skString(lk), Target: sess.ID,
-		ExpiresNS: item.ExpiresNS, TTL: item.TTL}
-	err := s.transact(ctx, []types.TransactWriteItem{
+	item, link := newSessionItems(sess)
+	err = s.transact(ctx, append([]types.TransactWriteItem{
 		s.put(item, "attribute_not_exists(#pk)", map[string]string{"#pk": attrPK}, nil),
 		s.put(link, "", nil, nil),
 		s.userExists(sess.UserID),
-	})
+	}, effects...))
 	reasons := cancelled(err)
 	switch {
 	case failedAt(reasons, 0):
@@ -49,6 +45,27 @@ func (ss *SessionStore) Create(ctx context.Context, sess *domain.Session) error 
 		return userNotFound()
 	}
 	return translate("create session", err)
+}
+
+// newSessionItems returns the session's item and its link in the user's
+// collection.
+func newSessionItems(sess *domain.Session) (sessionItem, linkItem) {
+	k := sessionKey(sess.ID)
+	item := sessionItem{
+		PK: pkString(k), SK: skString(k), ID: sess.ID, UserID: sess.UserID,
+		Counter: sess.Counter, RotatedAt: sess.RotatedAt.UTC(), CreatedAt: sess.CreatedAt.UTC(),
+		ExpiresAt: sess.ExpiresAt.UTC(), ExpiresNS: sess.ExpiresAt.UnixNano(),
+		RevokedAt: utcPtr(sess.RevokedAt), UserAgent: sess.UserAgent, IP: sess.IP,
+		TTL: ttlOf(sess.ExpiresAt), AAL: string(sess.AAL), AMR: sess.AMR,
+	}
+	if !sess.AuthTime.IsZero() {
+		t := sess.AuthTime.UTC()
+		item.AuthTime = &t
+	}
+	lk := sessionLinkKey(sess.UserID, sess.ID)
+	link := linkItem{PK: pkString(lk), SK: skString(lk), Target: sess.ID,
+		ExpiresNS: item.ExpiresNS, TTL: item.TTL}
+	return item, link
 }
 
 // ByID reads the session with a consistent read; revoked and expired sessions are
@@ -91,10 +108,23 @@ func (ss *SessionStore) Rotate(ctx context.Context, id string, from uint64, at t
 	return translate("rotate session", err)
 }
 
-// Revoke sets revoked_at unless it is set already, so the first time is kept.
-func (ss *SessionStore) Revoke(ctx context.Context, id string, at time.Time) error {
-	_, err := ss.s.db.UpdateItem(ctx, ss.s.revokeInput(id, at, false))
-	if _, ok := conditionFailed(err); ok {
+// Revoke sets revoked_at unless it is set already, so the first time is kept; with
+// effects, the write and fx are one transaction.
+func (ss *SessionStore) Revoke(ctx context.Context, id string, at time.Time, fx domain.Effects) error {
+	s := ss.s
+	if fx.Empty() {
+		_, err := s.db.UpdateItem(ctx, s.revokeInput(id, at, false))
+		if _, ok := conditionFailed(err); ok {
+			return sessionNotFound()
+		}
+		return translate("revoke session", err)
+	}
+	effects, err := s.effectItems(fx)
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx, append([]types.TransactWriteItem{s.revokeItem(id, at)}, effects...))
+	if failedAt(cancelled(err), 0) {
 		return sessionNotFound()
 	}
 	return translate("revoke session", err)
@@ -103,11 +133,15 @@ func (ss *SessionStore) Revoke(ctx context.Context, id string, at time.Time) err
 // RevokeAll revokes each live session of the user found in its item collection
 // with its own conditional write (not revoked, not expired at at), and counts the
 // writes that succeeded: a session revoked concurrently is counted once, by
-// whichever call won.
-func (ss *SessionStore) RevokeAll(ctx context.Context, userID, exceptID string, at time.Time) (int, error) {
+// whichever call won. With effects, the revocations that fit go into one
+// transaction with fx (see revokeAllWith).
+func (ss *SessionStore) RevokeAll(ctx context.Context, userID, exceptID string, at time.Time, fx domain.Effects) (int, error) {
 	ids, err := ss.s.liveSessionIDs(ctx, "revoke sessions", userID, exceptID, at)
 	if err != nil {
 		return 0, err
+	}
+	if !fx.Empty() {
+		return ss.s.revokeAllWith(ctx, ids, at, fx)
 	}
 	n := 0
 	for _, id := range ids {
@@ -185,4 +219,88 @@ func (s *Store) revokeRest(ctx context.Context, op string, ids []string, at time
 		}
 	}
 	return nil
+}
+
+// revokeAllWith revokes the sessions ids that are still live at at, the first
+// ones that fit in one transaction together with fx, and the rest one conditional
+// write each right after (as atomicWithRevocations), and counts the revocations
+// that succeeded. A session a concurrent call revoked first fails its condition:
+// it is dropped and the transaction runs again without it.
+func (s *Store) revokeAllWith(ctx context.Context, ids []string, at time.Time, fx domain.Effects) (int, error) {
+	effects, err := s.effectItems(fx)
+	if err != nil {
+		return 0, err
+	}
+	for range writeAttempts + len(ids) {
+		k := min(len(ids), maxTransactItems-len(effects))
+		items := slices.Clone(effects)
+		for _, id := range ids[:k] {
+			items = append(items, s.liveRevokeItem(id, at))
+		}
+		err := s.transact(ctx, items)
+		if err == nil {
+			n := k
+			for _, id := range ids[k:] {
+				_, err := s.db.UpdateItem(ctx, s.revokeInput(id, at, true))
+				if _, ok := conditionFailed(err); ok {
+					continue
+				}
+				if err != nil {
+					return n, translate("revoke sessions", err)
+				}
+				n++
+			}
+			return n, nil
+		}
+		reasons := cancelled(err)
+		if reasons == nil || conflictOnly(reasons) {
+			return 0, translate("revoke sessions", err)
+		}
+		var keep []string
+		for i, id := range ids[:k] {
+			if !failedAt(reasons, len(effects)+i) {
+				keep = append(keep, id)
+			}
+		}
+		ids = append(keep, ids[k:]...)
+	}
+	return 0, retryExhausted("revoke sessions")
+}
+
+// liveRevokeItem is revokeInput(id, at, true) as a transaction item.
+func (s *Store) liveRevokeItem(id string, at time.Time) types.TransactWriteItem {
+	in := s.revokeInput(id, at, true)
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName: in.TableName, Key: in.Key, UpdateExpression: in.UpdateExpression,
+		ConditionExpression: in.ConditionExpression, ExpressionAttributeNames: in.ExpressionAttributeNames,
+		ExpressionAttributeValues: in.ExpressionAttributeValues,
+	}}
+}
+
+// Live reads the sessions the user's collection links to that have not expired by
+// now, keeps the unrevoked ones, newest first.
+func (ss *SessionStore) Live(ctx context.Context, userID string, now time.Time) ([]domain.Session, error) {
+	ids, err := ss.s.liveSessionIDs(ctx, "list sessions", userID, "", now)
+	if err != nil {
+		return nil, err
+	}
+	out := []domain.Session{}
+	for _, id := range ids {
+		var it sessionItem
+		ok, err := ss.s.get(ctx, "list sessions", sessionKey(id), &it)
+		if err != nil {
+			return nil, err
+		}
+		if !ok || it.RevokedAt != nil || !now.Before(it.ExpiresAt) || it.UserID != userID {
+			continue
+		}
+		out = append(out, *it.session())
+	}
+	slices.SortFunc(out, func(a, b domain.Session) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	return out, nil
 }

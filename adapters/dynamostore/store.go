@@ -31,6 +31,10 @@ type Options struct {
 	// APIOptions are added to every call's middleware stack: instrumentation, or
 	// fault injection in tests.
 	APIOptions []func(*middleware.Stack) error
+	// EventRetention is how long audit events and dead deliveries are kept: their
+	// ttl attribute is set that far past their time (AUTH_AUDIT_RETENTION). 0 keeps
+	// them until EventStore.Purge deletes them.
+	EventRetention time.Duration
 }
 
 // Location is what a dynamodb:// URL names.
@@ -89,6 +93,7 @@ func ParseURL(raw string) (Location, error) {
 type Store struct {
 	db    *dynamodb.Client
 	table string
+	opts  Options
 }
 
 var _ ports.Backend = (*Store)(nil)
@@ -149,7 +154,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 		}
 		o.APIOptions = append(o.APIOptions, opts.APIOptions...)
 	})
-	return &Store{db: client, table: loc.Table}, nil
+	return &Store{db: client, table: loc.Table, opts: opts}, nil
 }
 
 // haveCredentials reports whether the chain yields credentials within a short bound.
@@ -201,6 +206,12 @@ func (s *Store) Tokens() ports.TokenStore { return &TokenStore{s: s} }
 
 // Secrets returns the secret store.
 func (s *Store) Secrets() ports.SecretStore { return &SecretStore{s: s} }
+
+// Events returns the audit log.
+func (s *Store) Events() ports.EventStore { return &EventStore{s: s} }
+
+// Outbox returns the outbox of deliveries.
+func (s *Store) Outbox() ports.Outbox { return &Outbox{s: s} }
 
 // Ping describes the table: unavailable when DynamoDB cannot be reached, the
 // credentials are refused or the table is missing.

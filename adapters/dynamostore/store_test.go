@@ -62,7 +62,7 @@ func TestMigrateIdempotent(t *testing.T) {
 	ctx := context.Background()
 	s, url := openStore(t, dynamostore.Options{})
 	u := newUser(t, "mig@example.com", "")
-	if err := s.Users().Create(ctx, u); err != nil {
+	if err := s.Users().Create(ctx, u, domain.Effects{}); err != nil {
 		t.Fatalf("Create() error = %v", err)
 	}
 	again, err := dynamostore.Open(ctx, url, dynamostore.Options{})

@@ -29,8 +29,12 @@ func tokenInvalid() error {
 // same time is not among them and its token survives the clean-up. The
 // current-token item is what keeps "only the newest link works" true then: the
 // transaction committed last names its hash, and consumption refuses any other.
-func (ts *TokenStore) Create(ctx context.Context, t *domain.OneTimeToken) error {
+func (ts *TokenStore) Create(ctx context.Context, t *domain.OneTimeToken, fx domain.Effects) error {
 	s := ts.s
+	effects, err := s.effectItems(fx)
+	if err != nil {
+		return err
+	}
 	olds, err := s.links(ctx, "create token", t.UserID, tokenLinkPrefix(t.Kind))
 	if err != nil {
 		return err
@@ -45,6 +49,7 @@ func (ts *TokenStore) Create(ctx context.Context, t *domain.OneTimeToken) error 
 			ExpiresNS: t.ExpiresAt.UnixNano(), TTL: ttl}, "", nil, nil),
 		s.put(currentTokenItem{PK: pkString(ck), SK: skString(ck), Hash: t.Hash}, "", nil, nil),
 	}
+	items = append(items, effects...)
 	var deletes []types.TransactWriteItem
 	for _, l := range olds {
 		if l.Target != t.Hash {
@@ -65,7 +70,7 @@ func (ts *TokenStore) Create(ctx context.Context, t *domain.OneTimeToken) error 
 // ConsumeActivation deletes the token and activates a pending user in one
 // transaction. The user's status read beforehand is a condition of the transaction,
 // so a concurrent status change makes it recompute instead of overwriting.
-func (ts *TokenStore) ConsumeActivation(ctx context.Context, hash string, now time.Time) (*domain.User, error) {
+func (ts *TokenStore) ConsumeActivation(ctx context.Context, hash string, now time.Time, fx domain.Effects) (*domain.User, error) {
 	s := ts.s
 	for range writeAttempts {
 		tok, u, err := ts.load(ctx, "consume activation", hash, domain.TokenActivation, now)
@@ -93,9 +98,13 @@ func (ts *TokenStore) ConsumeActivation(ctx context.Context, hash string, now ti
 				ExpressionAttributeValues: values,
 			}
 		}
+		effects, err := s.effectItems(fx.ForUser(tok.UserID))
+		if err != nil {
+			return nil, err
+		}
 		items := ts.consumeItems(tok)
 		userAt := len(items)
-		err = s.transact(ctx, append(items, userOp))
+		err = s.transact(ctx, append(append(items, userOp), effects...))
 		reasons := cancelled(err)
 		switch {
 		case err == nil:
@@ -120,7 +129,7 @@ func (ts *TokenStore) ConsumeActivation(ctx context.Context, hash string, now ti
 // ConsumeReset deletes the token, sets the password hash and revokes every session
 // of the user, in one transaction (see atomicWithRevocations
 // for users with more sessions than a transaction holds).
-func (ts *TokenStore) ConsumeReset(ctx context.Context, hash, newPasswordHash string, now time.Time) (*domain.User, error) {
+func (ts *TokenStore) ConsumeReset(ctx context.Context, hash, newPasswordHash string, now time.Time, fx domain.Effects) (*domain.User, error) {
 	s := ts.s
 	tok, u, err := ts.load(ctx, "consume reset", hash, domain.TokenPasswordReset, now)
 	if err != nil {
@@ -137,7 +146,11 @@ func (ts *TokenStore) ConsumeReset(ctx context.Context, hash, newPasswordHash st
 			":hash": str(newPasswordHash), ":now": timeValue(now),
 		},
 	}})
-	reasons, err := s.atomicWithRevocations(ctx, "consume reset", base, u.ID, "", now)
+	effects, err := s.effectItems(fx.ForUser(tok.UserID))
+	if err != nil {
+		return nil, err
+	}
+	reasons, err := s.atomicWithRevocations(ctx, "consume reset", append(base, effects...), u.ID, "", now)
 	if err != nil {
 		return nil, err
 	}

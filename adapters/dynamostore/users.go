@@ -35,9 +35,13 @@ func retryExhausted(op string) error {
 	return e
 }
 
-// Create writes the user and its guards in one transaction.
-func (us *UserStore) Create(ctx context.Context, u *domain.User) error {
+// Create writes the user, its guards and fx in one transaction.
+func (us *UserStore) Create(ctx context.Context, u *domain.User, fx domain.Effects) error {
 	s := us.s
+	effects, err := s.effectItems(fx)
+	if err != nil {
+		return err
+	}
 	guards := []guard{emailGuard(u.Email)}
 	if u.Username != "" {
 		guards = append(guards, usernameGuard(u.Username))
@@ -49,7 +53,7 @@ func (us *UserStore) Create(ctx context.Context, u *domain.User) error {
 		for i, g := range guards {
 			items = append(items, s.claim(g, u.ID, stale[i]))
 		}
-		err := s.transact(ctx, items)
+		err := s.transact(ctx, append(items, effects...))
 		if err == nil {
 			return nil
 		}
@@ -133,7 +137,7 @@ func (us *UserStore) byGuard(ctx context.Context, g guard) (*domain.User, error)
 // on the version read; a changed e-mail or username moves its guard in the same
 // transaction. A write that came between makes the condition fail, and the whole
 // step — read, change, write — runs again on the new state, so nothing is undone.
-func (us *UserStore) Update(ctx context.Context, id string, change func(*domain.User) error) (*domain.User, error) {
+func (us *UserStore) Update(ctx context.Context, id string, change func(*domain.User) (domain.Effects, error)) (*domain.User, error) {
 	s := us.s
 	var stale [2]string
 	for attempt := range updateAttempts {
@@ -150,7 +154,12 @@ func (us *UserStore) Update(ctx context.Context, id string, change func(*domain.
 			return nil, userNotFound()
 		}
 		u := cur.user()
-		if err := change(u); err != nil {
+		fx, err := change(u)
+		if err != nil {
+			return nil, err
+		}
+		effects, err := s.effectItems(fx)
+		if err != nil {
 			return nil, err
 		}
 		u.ID = id
@@ -174,7 +183,7 @@ func (us *UserStore) Update(ctx context.Context, id string, change func(*domain.
 		if u.Username != cur.Username && cur.Username != "" {
 			items = append(items, s.release(usernameGuard(cur.Username), u.ID))
 		}
-		err = s.transact(ctx, items)
+		err = s.transact(ctx, append(items, effects...))
 		if err == nil {
 			return u, nil
 		}
@@ -258,9 +267,14 @@ func (us *UserStore) profileUpdate(u *domain.User, cur *userItem) types.Transact
 // Delete removes the user and its guards in one transaction, together with as many
 // of its sessions and tokens as fit; the rest follow in further transactions. Those
 // leftovers are harmless even if the process dies in between: a session or token of
-// a user that does not exist is refused wherever it is used.
-func (us *UserStore) Delete(ctx context.Context, id string) error {
+// a user that does not exist is refused wherever it is used. fx goes into the
+// first transaction, with the user.
+func (us *UserStore) Delete(ctx context.Context, id string, fx domain.Effects) error {
 	s := us.s
+	effects, err := s.effectItems(fx)
+	if err != nil {
+		return err
+	}
 	for range writeAttempts {
 		cur, err := s.getUser(ctx, "delete user", id)
 		if err != nil {
@@ -281,6 +295,7 @@ func (us *UserStore) Delete(ctx context.Context, id string) error {
 		if cur.Username != "" {
 			items = append(items, s.release(usernameGuard(cur.Username), id))
 		}
+		items = append(items, effects...)
 		owned, err := s.ownedItems(ctx, "delete user", id)
 		if err != nil {
 			return err
@@ -299,8 +314,8 @@ func (us *UserStore) Delete(ctx context.Context, id string) error {
 	return retryExhausted("delete user")
 }
 
-// ownedItems returns deletes of every session and token of the user, their links
-// and the user's current-token items.
+// ownedItems returns deletes of every session and token of the user, their links,
+// the user's current-token items and its MFA items (factors, recovery codes).
 func (s *Store) ownedItems(ctx context.Context, op, userID string) ([]types.TransactWriteItem, error) {
 	sessions, err := s.links(ctx, op, userID, "SESSION#")
 	if err != nil {
@@ -314,6 +329,16 @@ func (s *Store) ownedItems(ctx context.Context, op, userID string) ([]types.Tran
 	if err != nil {
 		return nil, err
 	}
+	// The MFA items (factors, recovery codes) are the user's own, not links.
+	factors, err := s.links(ctx, op, userID, factorPrefix)
+	if err != nil {
+		return nil, err
+	}
+	recovery, err := s.links(ctx, op, userID, recoverySK)
+	if err != nil {
+		return nil, err
+	}
+	currents = append(currents, append(factors, recovery...)...)
 	var out []types.TransactWriteItem
 	for _, l := range sessions {
 		out = append(out, s.del(itemKey(l.PK, l.SK)), s.del(sessionKey(l.Target)))

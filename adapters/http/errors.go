@@ -30,6 +30,9 @@ var statusOf = map[domain.Code]int{
 	domain.CodeTokenRevoked:         http.StatusUnauthorized,
 	domain.CodeRefreshTokenReused:   http.StatusUnauthorized,
 	domain.CodeFreshTokenRequired:   http.StatusUnauthorized,
+	domain.CodeMFARequired:          http.StatusUnauthorized,
+	domain.CodeAAL2Required:         http.StatusForbidden,
+	domain.CodeInvalidCode:          http.StatusUnauthorized,
 	domain.CodeForbidden:            http.StatusForbidden,
 	domain.CodeNotFound:             http.StatusNotFound,
 	domain.CodePayloadTooLarge:      http.StatusRequestEntityTooLarge,
@@ -62,6 +65,10 @@ type problem struct {
 	Detail string              `json:"detail"`
 	Code   domain.Code         `json:"code"`
 	Errors []domain.FieldError `json:"errors,omitempty"`
+	// MFAToken and Methods are the extension members of mfa_required
+	// (ARCHITECTURE.md §8), taken from the error's Extensions.
+	MFAToken string   `json:"mfa_token,omitempty"`
+	Methods  []string `json:"methods,omitempty"`
 }
 
 // fiberCodes translates the errors Fiber raises on its own (no route, wrong method,
@@ -142,7 +149,12 @@ func (w errorWriter) problemFor(c *fiber.Ctx, err error) (problem, time.Duration
 		if retry <= 0 && (code == domain.CodeUnavailable || code == domain.CodeRateLimited) {
 			retry = defaultRetryAfter
 		}
-		return newProblem(code, status, detail, de.Fields), retry
+		p := newProblem(code, status, detail, de.Fields)
+		if code == domain.CodeMFARequired {
+			p.MFAToken, _ = de.Extensions["mfa_token"].(string)
+			p.Methods, _ = de.Extensions["methods"].([]string)
+		}
+		return p, retry
 	case errors.As(err, &fe):
 		if detail, ok := methodStatuses[fe.Code]; ok {
 			return newProblem(domain.CodeInvalidRequest, fe.Code, detail, nil), 0
@@ -200,7 +212,7 @@ func bearerChallenge(code domain.Code) string {
 		return `Bearer realm="authd"`
 	case domain.CodeTokenInvalid, domain.CodeTokenExpired, domain.CodeTokenRevoked:
 		return `Bearer realm="authd", error="invalid_token"`
-	case domain.CodeFreshTokenRequired:
+	case domain.CodeFreshTokenRequired, domain.CodeAAL2Required:
 		return `Bearer realm="authd", error="insufficient_user_authentication"`
 	}
 	return ""

@@ -25,12 +25,14 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/authd/authd/adapters/aesgcm"
 	"github.com/authd/authd/adapters/argon2"
 	"github.com/authd/authd/adapters/backendtest"
 	httpapi "github.com/authd/authd/adapters/http"
 	"github.com/authd/authd/adapters/identifiers"
 	"github.com/authd/authd/adapters/jwt"
 	"github.com/authd/authd/adapters/metrics"
+	"github.com/authd/authd/adapters/totp"
 	"github.com/authd/authd/app"
 	"github.com/authd/authd/domain"
 	"github.com/authd/authd/ports"
@@ -63,10 +65,11 @@ type mailbox struct {
 	mu         sync.Mutex
 	activation map[string]string
 	reset      map[string]string
+	notices    map[string][]int // recovery-code notices: the codes left, per address
 }
 
 func newMailbox() *mailbox {
-	return &mailbox{activation: map[string]string{}, reset: map[string]string{}}
+	return &mailbox{activation: map[string]string{}, reset: map[string]string{}, notices: map[string][]int{}}
 }
 
 func (m *mailbox) SendActivation(_ context.Context, u domain.User, token string) error {
@@ -213,8 +216,17 @@ func newEnvWith(t testing.TB, backend string, s envSetup) *env {
 	if s.wrapHasher != nil {
 		useHasher = s.wrapHasher(hasher)
 	}
+	sealKey, err := aesgcm.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := aesgcm.New(sealKey)
+	if err != nil {
+		t.Fatal(err)
+	}
 	core := app.New(app.Deps{
 		Users: b.Users(), Credentials: b.Credentials(), Throttle: b.Throttle(), Sessions: b.Sessions(), Tokens: b.Tokens(),
+		MFA: b.MFA(), Events: b.Events(), OTP: totp.New(), Sealer: sealer,
 		Hasher:        useHasher,
 		AccessTokens:  issuer,
 		RefreshTokens: codec,
@@ -454,6 +466,7 @@ type userJSON struct {
 	CreatedAt   string  `json:"created_at"`
 	UpdatedAt   string  `json:"updated_at"`
 	ActivatedAt *string `json:"activated_at"`
+	MFAEnabled  bool    `json:"mfa_enabled"`
 }
 
 type userBody struct {

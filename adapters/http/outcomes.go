@@ -30,6 +30,7 @@ const (
 var loginOutcomes = []domain.Code{
 	domain.CodeInvalidCredentials, domain.CodeRateLimited, domain.CodeAccountNotActive,
 	domain.CodeAccountDisabled, domain.CodeValidationFailed, domain.CodeUnavailable,
+	domain.CodeMFARequired,
 }
 
 // refreshOutcomes names the codes a refresh may end with.
@@ -56,6 +57,8 @@ const (
 	revokedUserDeleted    = "user_deleted"
 	revokedUserDisabled   = "user_disabled"
 	revokedRefreshReuse   = "refresh_reuse"
+	revokedMFAEnabled     = "mfa_enabled"
+	revokedMFAReset       = "mfa_reset"
 )
 
 func newOutcomes(reg *prometheus.Registry) *outcomes {
@@ -89,7 +92,8 @@ func newOutcomes(reg *prometheus.Registry) *outcomes {
 		o.refreshes.WithLabelValues(v)
 	}
 	for _, v := range []string{revokedLogout, revokedLogoutOthers, revokedLogoutAll, revokedPasswordChange,
-		revokedPasswordReset, revokedAccountDeleted, revokedUserDeleted, revokedUserDisabled, revokedRefreshReuse} {
+		revokedPasswordReset, revokedAccountDeleted, revokedUserDeleted, revokedUserDisabled, revokedRefreshReuse,
+		revokedMFAEnabled, revokedMFAReset} {
 		o.revocations.WithLabelValues(v)
 	}
 	return o

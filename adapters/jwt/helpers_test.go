@@ -106,6 +106,9 @@ func testClaims() domain.AccessClaims {
 		SessionID: testSession,
 		Role:      domain.RoleUser,
 		Fresh:     true,
+		AAL:       domain.AAL2,
+		AMR:       []string{domain.AMRPassword, domain.AMROTP, domain.AMRMFA},
+		AuthTime:  now.Add(-time.Hour),
 		IssuedAt:  now,
 		ExpiresAt: now.Add(15 * time.Minute),
 	}

@@ -125,6 +125,11 @@ type accessClaims struct {
 	SessionID string      `json:"sid"`
 	Role      domain.Role `json:"role"`
 	Fresh     bool        `json:"fresh"`
+	// AAL, AMR and AuthTime say how the session was opened (ARCHITECTURE.md §8).
+	// Tokens minted before they existed have none: read as aal1 by a password.
+	AAL      domain.AAL        `json:"aal"`
+	AMR      []string          `json:"amr"`
+	AuthTime *gjwt.NumericDate `json:"auth_time"`
 }
 
 // errMissingClaims marks a token without the claims every authd token carries.
@@ -177,6 +182,16 @@ func (i *Issuer) Mint(_ context.Context, c domain.AccessClaims) (string, error) 
 	case c.IssuedAt.IsZero() || !c.ExpiresAt.After(c.IssuedAt):
 		return "", errors.New("jwt: mint: ExpiresAt must be after a set IssuedAt")
 	}
+	aal, amr, authTime := c.AAL, c.AMR, c.AuthTime
+	if aal == "" {
+		aal = domain.AAL1
+	}
+	if len(amr) == 0 {
+		amr = []string{domain.AMRPassword}
+	}
+	if authTime.IsZero() {
+		authTime = c.IssuedAt
+	}
 	k := i.keys.keys[0]
 	iat := c.IssuedAt.Unix()
 	token := gjwt.NewWithClaims(k.method, gjwt.MapClaims{
@@ -190,6 +205,10 @@ func (i *Issuer) Mint(_ context.Context, c domain.AccessClaims) (string, error) 
 		"exp":   c.ExpiresAt.Unix(),
 		"role":  string(c.Role),
 		"fresh": c.Fresh,
+		"aal":   string(aal),
+		"amr":   amr,
+		// auth_time (OpenID Connect Core §2) is when the session was opened.
+		"auth_time": authTime.Unix(),
 	})
 	token.Header["typ"] = tokenType
 	token.Header["kid"] = k.kid
@@ -250,8 +269,21 @@ func (i *Issuer) verify(token string) (*domain.AccessClaims, verifiedEntry, erro
 		SessionID: c.SessionID,
 		Role:      c.Role,
 		Fresh:     c.Fresh,
+		AAL:       c.AAL,
+		AMR:       c.AMR,
 		IssuedAt:  c.IssuedAt.UTC(),
 		ExpiresAt: c.ExpiresAt.UTC(),
+	}
+	if claims.AAL == "" {
+		claims.AAL = domain.AAL1
+	}
+	if len(claims.AMR) == 0 {
+		claims.AMR = []string{domain.AMRPassword}
+	}
+	if c.AuthTime != nil {
+		claims.AuthTime = c.AuthTime.UTC()
+	} else {
+		claims.AuthTime = claims.IssuedAt
 	}
 	kid, _ := t.Header["kid"].(string)
 	notBefore := c.NotBefore.Time

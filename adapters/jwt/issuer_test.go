@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,7 +39,7 @@ func TestMintVerifyRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Verify: %v", err)
 			}
-			if *got != want {
+			if !reflect.DeepEqual(*got, want) {
 				t.Errorf("Verify = %+v, want %+v", *got, want)
 			}
 		})
@@ -61,8 +62,12 @@ func TestMintedPayload(t *testing.T) {
 	want := map[string]any{
 		"iss": testIssuer, "aud": testAudience, "sub": c.Subject, "sid": c.SessionID, "jti": c.ID,
 		"iat": float64(now.Unix()), "nbf": float64(now.Unix()), "exp": float64(c.ExpiresAt.Unix()),
-		"role": "user", "fresh": true,
+		"role": "user", "fresh": true, "aal": "aal2", "auth_time": float64(c.AuthTime.Unix()),
 	}
+	if amr, ok := got["amr"].([]any); !ok || len(amr) != 3 || amr[0] != "pwd" || amr[1] != "otp" || amr[2] != "mfa" {
+		t.Errorf("claim amr = %#v, want [pwd otp mfa]", got["amr"])
+	}
+	delete(got, "amr")
 	if len(got) != len(want) {
 		t.Errorf("payload has %d claims (%v), want %d", len(got), got, len(want))
 	}

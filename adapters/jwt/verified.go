@@ -2,6 +2,7 @@ package jwt
 
 import (
 	"crypto/sha256"
+	"slices"
 	"sync"
 	"time"
 
@@ -76,6 +77,7 @@ func (c *verifiedCache) get(key [sha256.Size]byte, now time.Time, known func(kid
 		return nil, false
 	}
 	claims := e.claims
+	claims.AMR = slices.Clone(claims.AMR) // the caller's copy, not the cache's
 	return &claims, true
 }
 

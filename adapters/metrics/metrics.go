@@ -21,6 +21,7 @@ import (
 const (
 	kindActivation    = "activation"
 	kindPasswordReset = "password_reset"
+	kindRecoveryCode  = "recovery_code_used"
 )
 
 // notifier counts the deliveries of the notifier it wraps.
@@ -39,7 +40,7 @@ func Notifier(next ports.Notifier, reg prometheus.Registerer) ports.Notifier {
 		Help: "Mails handed to the mail transport, by kind and result (sent, failed).",
 	}, []string{"kind", "result"})}
 	n.mails = register(reg, n.mails)
-	for _, k := range []string{kindActivation, kindPasswordReset} {
+	for _, k := range []string{kindActivation, kindPasswordReset, kindRecoveryCode} {
 		for _, r := range []string{"sent", "failed"} {
 			n.mails.WithLabelValues(k, r)
 		}
@@ -55,6 +56,11 @@ func (n *notifier) SendActivation(ctx context.Context, u domain.User, token stri
 // SendPasswordReset delivers through the wrapped notifier and counts the result.
 func (n *notifier) SendPasswordReset(ctx context.Context, u domain.User, token string) error {
 	return n.count(kindPasswordReset, n.next.SendPasswordReset(ctx, u, token))
+}
+
+// SendRecoveryCodeUsed delivers through the wrapped notifier and counts the result.
+func (n *notifier) SendRecoveryCodeUsed(ctx context.Context, u domain.User, remaining int) error {
+	return n.count(kindRecoveryCode, n.next.SendRecoveryCodeUsed(ctx, u, remaining))
 }
 
 func (n *notifier) count(kind string, err error) error {

@@ -19,6 +19,9 @@ import (
 type failingNotifier struct{}
 
 func (failingNotifier) SendActivation(context.Context, domain.User, string) error { return nil }
+func (failingNotifier) SendRecoveryCodeUsed(context.Context, domain.User, int) error {
+	return nil
+}
 func (failingNotifier) SendPasswordReset(context.Context, domain.User, string) error {
 	return errors.New("smtp: 451 try later")
 }
@@ -41,6 +44,8 @@ authd_mails_total{kind="activation",result="failed"} 0
 authd_mails_total{kind="activation",result="sent"} 1
 authd_mails_total{kind="password_reset",result="failed"} 1
 authd_mails_total{kind="password_reset",result="sent"} 0
+authd_mails_total{kind="recovery_code_used",result="failed"} 0
+authd_mails_total{kind="recovery_code_used",result="sent"} 0
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "authd_mails_total"); err != nil {
 		t.Error(err)

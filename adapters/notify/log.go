@@ -45,6 +45,18 @@ func (n *LogNotifier) SendPasswordReset(ctx context.Context, u domain.User, toke
 	return nil
 }
 
+// SendRecoveryCodeUsed logs that u used a recovery code, and how many are left.
+// It never fails.
+func (n *LogNotifier) SendRecoveryCodeUsed(ctx context.Context, u domain.User, remaining int) error {
+	n.logger.LogAttrs(ctx, slog.LevelInfo, "recovery code used",
+		slog.String("kind", string(kindRecoveryCodeUsed)),
+		slog.String("user_id", u.ID),
+		slog.String("email", u.Email),
+		slog.Int("remaining", remaining),
+	)
+	return nil
+}
+
 func (n *LogNotifier) log(ctx context.Context, msg string, k kind, u domain.User, link string) {
 	n.logger.LogAttrs(ctx, slog.LevelInfo, msg,
 		slog.String("kind", string(k)),

@@ -38,6 +38,11 @@ var templates = map[kind]template{
 		text:     texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/reset.txt.tmpl")),
 		html:     htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/reset.html.tmpl")),
 	},
+	kindRecoveryCodeUsed: {
+		subject: "A recovery code was used to sign in",
+		text:    texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/recovery_code_used.txt.tmpl")),
+		html:    htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/recovery_code_used.html.tmpl")),
+	},
 }
 
 // mailData is what the templates see.
@@ -47,17 +52,21 @@ type mailData struct {
 	Email    string
 	Link     string
 	ValidFor string
+	// Remaining is how many recovery codes are left (the recovery-code notice).
+	Remaining int
 }
 
-// compose builds the multipart/alternative message of kind k for u.
-func compose(from *mail.Address, k kind, u domain.User, link string) (*gomail.Msg, error) {
+// compose builds the multipart/alternative message of kind k for u; remaining is
+// only read by the recovery-code notice.
+func compose(from *mail.Address, k kind, u domain.User, link string, remaining int) (*gomail.Msg, error) {
 	tpl := templates[k]
 	data := mailData{
-		Subject:  tpl.subject,
-		Name:     u.Name,
-		Email:    u.Email,
-		Link:     link,
-		ValidFor: validFor(tpl.validFor),
+		Subject:   tpl.subject,
+		Name:      u.Name,
+		Email:     u.Email,
+		Link:      link,
+		ValidFor:  validFor(tpl.validFor),
+		Remaining: remaining,
 	}
 	if data.Name == "" {
 		data.Name = u.Username

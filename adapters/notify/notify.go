@@ -28,6 +28,8 @@ type kind string
 const (
 	kindActivation    kind = "activation"
 	kindPasswordReset kind = "password_reset"
+	// kindRecoveryCodeUsed is the notice that a recovery code was used to log in.
+	kindRecoveryCodeUsed kind = "recovery_code_used"
 )
 
 // linkBuilder joins the public URL, a page path and an escaped token.

@@ -129,18 +129,24 @@ func NewSMTPNotifier(cfg SMTPConfig) (*SMTPNotifier, error) {
 
 // SendActivation mails u the link that activates the account.
 func (n *SMTPNotifier) SendActivation(ctx context.Context, u domain.User, token string) error {
-	return n.send(ctx, kindActivation, u, n.links.activation(token))
+	return n.send(ctx, kindActivation, u, n.links.activation(token), 0)
 }
 
 // SendPasswordReset mails u the link that lets them choose a new password.
 func (n *SMTPNotifier) SendPasswordReset(ctx context.Context, u domain.User, token string) error {
-	return n.send(ctx, kindPasswordReset, u, n.links.passwordReset(token))
+	return n.send(ctx, kindPasswordReset, u, n.links.passwordReset(token), 0)
+}
+
+// SendRecoveryCodeUsed mails u the notice that a recovery code was used, with how
+// many are left.
+func (n *SMTPNotifier) SendRecoveryCodeUsed(ctx context.Context, u domain.User, remaining int) error {
+	return n.send(ctx, kindRecoveryCodeUsed, u, "", remaining)
 }
 
 // send composes and delivers one mail within n.timeout. Its errors name the kind of
 // mail but never the link, which carries the token.
-func (n *SMTPNotifier) send(ctx context.Context, k kind, u domain.User, link string) error {
-	m, err := compose(n.from, k, u, link)
+func (n *SMTPNotifier) send(ctx context.Context, k kind, u domain.User, link string, remaining int) error {
+	m, err := compose(n.from, k, u, link, remaining)
 	if err != nil {
 		return fmt.Errorf("notify: compose %s mail: %w", k, err)
 	}

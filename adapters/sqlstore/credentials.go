@@ -6,6 +6,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/authd/authd/domain"
 	"github.com/authd/authd/ports"
 )
 
@@ -28,7 +29,7 @@ func (cs *CredentialStore) SetPasswordHash(ctx context.Context, userID, hash str
 // ChangePassword sets the hash and revokes every other session of the user in one
 // transaction, so no moment exists in which the new password is set but a stolen
 // session still lives. keepSessionID "" revokes all. Returns not_found.
-func (cs *CredentialStore) ChangePassword(ctx context.Context, userID, hash, keepSessionID string, at time.Time) error {
+func (cs *CredentialStore) ChangePassword(ctx context.Context, userID, hash, keepSessionID string, at time.Time, fx domain.Effects) error {
 	return cs.s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		res, err := tx.NewUpdate().Model((*userRow)(nil)).
 			Set("password_hash = ?", hash).Set("updated_at = ?", ts(at)).
@@ -39,8 +40,10 @@ func (cs *CredentialStore) ChangePassword(ctx context.Context, userID, hash, kee
 		if err := mustHaveMatched(res); err != nil {
 			return err
 		}
-		_, err = revokeSessions(ctx, tx, userID, keepSessionID, at)
-		return err
+		if _, err = revokeSessions(ctx, tx, userID, keepSessionID, at); err != nil {
+			return err
+		}
+		return writeEffects(ctx, tx, fx)
 	})
 }
 

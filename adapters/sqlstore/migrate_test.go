@@ -71,7 +71,7 @@ func mustUseSchema(t *testing.T, s *sqlstore.Store) {
 	t.Helper()
 	ctx := context.Background()
 	u := testUser(t)
-	if err := s.Users().Create(ctx, u); err != nil {
+	if err := s.Users().Create(ctx, u, domain.Effects{}); err != nil {
 		t.Fatalf("Users.Create after Migrate: %v", err)
 	}
 	got, err := s.Users().ByEmail(ctx, u.Email)

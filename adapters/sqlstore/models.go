@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -30,6 +31,7 @@ type userRow struct {
 	CreatedAt    time.Time  `bun:"created_at"`
 	UpdatedAt    time.Time  `bun:"updated_at"`
 	ActivatedAt  *time.Time `bun:"activated_at"`
+	MFAEnabled   bool       `bun:"mfa_enabled"`
 }
 
 // sessionRow is one row of sessions.
@@ -45,6 +47,9 @@ type sessionRow struct {
 	RevokedAt *time.Time `bun:"revoked_at"`
 	UserAgent string     `bun:"user_agent"`
 	IP        string     `bun:"ip"`
+	AAL       string     `bun:"aal"`
+	AMR       string     `bun:"amr"` // space-separated
+	AuthTime  *time.Time `bun:"auth_time"`
 }
 
 // tokenRow is one row of one_time_tokens, keyed by the token's hash.
@@ -105,6 +110,7 @@ func newUserRow(u *domain.User) *userRow {
 		ID: u.ID, Email: u.Email, Username: u.Username, Name: u.Name, Mobile: u.Mobile,
 		Role: string(u.Role), Status: string(u.Status), PasswordHash: u.PasswordHash,
 		CreatedAt: ts(u.CreatedAt), UpdatedAt: ts(u.UpdatedAt), ActivatedAt: tsPtr(u.ActivatedAt),
+		MFAEnabled: u.MFAEnabled,
 	}
 }
 
@@ -113,6 +119,7 @@ func (r *userRow) domain() *domain.User {
 		ID: r.ID, Email: r.Email, Username: r.Username, Name: r.Name, Mobile: r.Mobile,
 		Role: domain.Role(r.Role), Status: domain.Status(r.Status), PasswordHash: r.PasswordHash,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ActivatedAt: utcPtr(r.ActivatedAt),
+		MFAEnabled: r.MFAEnabled,
 	}
 }
 
@@ -121,13 +128,35 @@ func newSessionRow(s *domain.Session) *sessionRow {
 		ID: s.ID, UserID: s.UserID, Counter: int64(s.Counter), RotatedAt: ts(s.RotatedAt),
 		CreatedAt: ts(s.CreatedAt), ExpiresAt: ts(s.ExpiresAt), RevokedAt: tsPtr(s.RevokedAt),
 		UserAgent: s.UserAgent, IP: s.IP,
+		AAL: string(s.AAL), AMR: strings.Join(s.AMR, " "), AuthTime: authTimePtr(s.AuthTime),
 	}
 }
 
 func (r *sessionRow) domain() *domain.Session {
-	return &domain.Session{
+	s := &domain.Session{
 		ID: r.ID, UserID: r.UserID, Counter: uint64(r.Counter), RotatedAt: r.RotatedAt.UTC(),
 		CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(), RevokedAt: utcPtr(r.RevokedAt),
 		UserAgent: r.UserAgent, IP: r.IP,
+		AAL: domain.AAL(r.AAL), AMR: strings.Fields(r.AMR), AuthTime: r.CreatedAt.UTC(),
 	}
+	// Sessions from before assurance levels were password logins (the migration's
+	// defaults say aal1; amr and auth_time are read as pwd and the creation time).
+	if s.AAL == "" {
+		s.AAL = domain.AAL1
+	}
+	if len(s.AMR) == 0 {
+		s.AMR = []string{domain.AMRPassword}
+	}
+	if r.AuthTime != nil {
+		s.AuthTime = r.AuthTime.UTC()
+	}
+	return s
+}
+
+// authTimePtr is the stored auth_time: NULL when unset (read as created_at).
+func authTimePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return tsPtr(&t)
 }

@@ -34,7 +34,7 @@ func TestPreparedStatementsSurviveAFailedPrepare(t *testing.T) {
 		t.Errorf("Sessions().ByID after Migrate: code %q (%v), want %q", got, err, domain.CodeNotFound)
 	}
 	u := testUser(t)
-	if err := s.Users().Create(ctx, u); err != nil {
+	if err := s.Users().Create(ctx, u, domain.Effects{}); err != nil {
 		t.Fatalf("Create: %v", err)
 	}
 	for range 2 { // the second use runs the statement prepared by the first

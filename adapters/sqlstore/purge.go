@@ -16,14 +16,16 @@ const purgeBatch = 500
 // deletes by.
 type purgeTable struct {
 	name, key string
+	column    string // the time column compared, expires_at when empty
 }
 
 // purgeTables are the tables with an expires_at column and an index on it (the
 // migrations 20261201000001 and 20261202000001/2).
 var purgeTables = []purgeTable{
-	{"sessions", "id"},
-	{"one_time_tokens", "hash"},
-	{"login_attempts", "key_hash"},
+	{"sessions", "id", ""},
+	{"one_time_tokens", "hash", ""},
+	{"login_attempts", "key_hash", ""},
+	{"mfa_tokens", "hash", ""},
 }
 
 // PurgeExpired deletes the sessions, one-time tokens and login-attempt counts whose
@@ -42,8 +44,14 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int64, error) 
 
 // purgeExpired is PurgeExpired with batches of at most batch rows.
 func (s *Store) purgeExpired(ctx context.Context, now time.Time, batch int) (int64, error) {
+	return s.purgeBefore(ctx, now, batch, purgeTables)
+}
+
+// purgeBefore deletes, table by table, the rows whose time column is before now,
+// in batches of at most batch rows.
+func (s *Store) purgeBefore(ctx context.Context, now time.Time, batch int, tables []purgeTable) (int64, error) {
 	var total int64
-	for _, t := range purgeTables {
+	for _, t := range tables {
 		query := s.purgeQuery(t)
 		for {
 			if err := ctx.Err(); err != nil {
@@ -78,15 +86,18 @@ func (s *Store) purgeExpired(ctx context.Context, now time.Time, batch int) (int
 // PostgreSQL and SQLite select the keys by the index and delete by key — on SQLite
 // by rowid, which the expires_at index holds, so the subquery reads only the index.
 func (s *Store) purgeQuery(t purgeTable) string {
-	name, key := t.name, t.key // fixed lower-case names, no quoting needed
+	name, key, col := t.name, t.key, t.column // fixed lower-case names, no quoting needed
+	if col == "" {
+		col = "expires_at"
+	}
 	switch s.target.dialect {
 	case dialectMySQL:
-		return "DELETE FROM " + name + " WHERE expires_at < ? ORDER BY expires_at LIMIT ?"
+		return "DELETE FROM " + name + " WHERE " + col + " < ? ORDER BY " + col + " LIMIT ?"
 	case dialectSQLite:
 		return "DELETE FROM " + name + " WHERE rowid IN (SELECT rowid FROM " + name +
-			" WHERE expires_at < ? ORDER BY expires_at LIMIT ?)"
+			" WHERE " + col + " < ? ORDER BY " + col + " LIMIT ?)"
 	default:
 		return "DELETE FROM " + name + " WHERE " + key + " IN (SELECT " + key + " FROM " + name +
-			" WHERE expires_at < ? ORDER BY expires_at LIMIT ?)"
+			" WHERE " + col + " < ? ORDER BY " + col + " LIMIT ?)"
 	}
 }

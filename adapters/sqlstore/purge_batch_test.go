@@ -35,12 +35,12 @@ func TestPurgeExpiredInBatches(t *testing.T) {
 			// holds one token of a kind).
 			for i := range batch + 1 {
 				owner := testUser(t)
-				if err := store.Users().Create(ctx, owner); err != nil {
+				if err := store.Users().Create(ctx, owner, domain.Effects{}); err != nil {
 					t.Fatal(err)
 				}
 				tk := &domain.OneTimeToken{Hash: hexHash(byte(i)), Kind: domain.TokenActivation, UserID: owner.ID,
 					CreatedAt: now.Add(-time.Hour), ExpiresAt: now.Add(-time.Second)}
-				if err := store.Tokens().Create(ctx, tk); err != nil {
+				if err := store.Tokens().Create(ctx, tk, domain.Effects{}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -91,7 +91,7 @@ func TestPurgeUsesIndex(t *testing.T) {
 			for i, kind := range []domain.TokenKind{domain.TokenActivation, domain.TokenPasswordReset} {
 				tk := &domain.OneTimeToken{Hash: hexHash(byte(i)), Kind: kind, UserID: u.ID,
 					CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
-				if err := store.Tokens().Create(ctx, tk); err != nil {
+				if err := store.Tokens().Create(ctx, tk, domain.Effects{}); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -66,7 +66,7 @@ func BenchmarkPurgeDuringRefresh(b *testing.B) {
 		}
 		v.store = s
 		u := testUser(b)
-		if err := s.Users().Create(ctx, u); err != nil {
+		if err := s.Users().Create(ctx, u, domain.Effects{}); err != nil {
 			b.Fatal(err)
 		}
 		start := time.Now()
@@ -75,7 +75,7 @@ func BenchmarkPurgeDuringRefresh(b *testing.B) {
 		for i := range 16 {
 			id := fmt.Sprintf("worker-%02d", i)
 			sess := &domain.Session{ID: id, UserID: u.ID, RotatedAt: now, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
-			if err := s.Sessions().Create(ctx, sess); err != nil {
+			if err := s.Sessions().Create(ctx, sess, domain.Effects{}); err != nil {
 				b.Fatal(err)
 			}
 			workers[v.name] = append(workers[v.name], id)

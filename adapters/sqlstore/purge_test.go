@@ -26,7 +26,7 @@ func TestPurgeExpired(t *testing.T) {
 				{Hash: hexHash(2), Kind: domain.TokenPasswordReset, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(time.Minute)},
 			}
 			for _, tk := range tokens {
-				if err := store.Tokens().Create(ctx, tk); err != nil {
+				if err := store.Tokens().Create(ctx, tk, domain.Effects{}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -55,10 +55,10 @@ func TestPurgeExpired(t *testing.T) {
 			if _, err := store.Sessions().ByID(ctx, live); err != nil {
 				t.Errorf("live session after purge: %v, want it kept", err)
 			}
-			if _, err := store.Tokens().ConsumeActivation(ctx, tokens[0].Hash, now); domain.ErrorCode(err) != domain.CodeTokenInvalid {
+			if _, err := store.Tokens().ConsumeActivation(ctx, tokens[0].Hash, now, domain.Effects{}); domain.ErrorCode(err) != domain.CodeTokenInvalid {
 				t.Errorf("expired token after purge: %v, want token_invalid (gone)", err)
 			}
-			if _, err := store.Tokens().ConsumeReset(ctx, tokens[1].Hash, "new-hash", now); err != nil {
+			if _, err := store.Tokens().ConsumeReset(ctx, tokens[1].Hash, "new-hash", now, domain.Effects{}); err != nil {
 				t.Errorf("live token after purge: %v, want it usable", err)
 			}
 			if n, err := store.PurgeExpired(ctx, now); err != nil || n != 0 {
@@ -74,7 +74,7 @@ func openWithUser(t *testing.T, name string) (*sqlstore.Store, *domain.User) {
 	t.Helper()
 	store := backendtest.Open(t, name).(*sqlstore.Store)
 	u := testUser(t)
-	if err := store.Users().Create(context.Background(), u); err != nil {
+	if err := store.Users().Create(context.Background(), u, domain.Effects{}); err != nil {
 		t.Fatal(err)
 	}
 	return store, u
@@ -86,7 +86,7 @@ func addSession(t *testing.T, store *sqlstore.Store, userID string, now, expires
 	t.Helper()
 	id, _ := domain.NewID(now, rand.Reader)
 	s := &domain.Session{ID: id, UserID: userID, RotatedAt: now, CreatedAt: now.Add(-time.Hour), ExpiresAt: expires}
-	if err := store.Sessions().Create(context.Background(), s); err != nil {
+	if err := store.Sessions().Create(context.Background(), s, domain.Effects{}); err != nil {
 		t.Fatal(err)
 	}
 	return id

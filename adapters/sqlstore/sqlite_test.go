@@ -61,11 +61,11 @@ func TestSQLiteConcurrentWriters(t *testing.T) {
 // writeEverything creates a user and exercises each write path of the store once.
 func writeEverything(ctx context.Context, s *sqlstore.Store, u *domain.User) error {
 	now := time.Now()
-	if err := s.Users().Create(ctx, u); err != nil {
+	if err := s.Users().Create(ctx, u, domain.Effects{}); err != nil {
 		return err
 	}
 	sess := &domain.Session{ID: u.ID, UserID: u.ID, RotatedAt: now, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
-	if err := s.Sessions().Create(ctx, sess); err != nil {
+	if err := s.Sessions().Create(ctx, sess, domain.Effects{}); err != nil {
 		return err
 	}
 	if err := s.Sessions().Rotate(ctx, sess.ID, 0, now); err != nil {
@@ -74,19 +74,19 @@ func writeEverything(ctx context.Context, s *sqlstore.Store, u *domain.User) err
 	if _, err := s.Throttle().Reserve(ctx, u.ID, now, domain.Backoff{Threshold: 5, Base: time.Second, Max: time.Minute, Forget: time.Hour}); err != nil {
 		return err
 	}
-	if _, err := s.Users().Update(ctx, u.ID, func(u *domain.User) error { u.Name = "written"; return nil }); err != nil {
+	if _, err := s.Users().Update(ctx, u.ID, func(u *domain.User) (domain.Effects, error) { u.Name = "written"; return domain.Effects{}, nil }); err != nil {
 		return err
 	}
 	sum := sha256.Sum256([]byte(u.ID))
 	tok := &domain.OneTimeToken{Hash: hex.EncodeToString(sum[:]), Kind: domain.TokenActivation, UserID: u.ID,
 		CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
-	if err := s.Tokens().Create(ctx, tok); err != nil {
+	if err := s.Tokens().Create(ctx, tok, domain.Effects{}); err != nil {
 		return err
 	}
-	if _, err := s.Tokens().ConsumeActivation(ctx, tok.Hash, now); err != nil {
+	if _, err := s.Tokens().ConsumeActivation(ctx, tok.Hash, now, domain.Effects{}); err != nil {
 		return err
 	}
-	if err := s.Credentials().ChangePassword(ctx, u.ID, "new", sess.ID, now); err != nil {
+	if err := s.Credentials().ChangePassword(ctx, u.ID, "new", sess.ID, now, domain.Effects{}); err != nil {
 		return err
 	}
 	if _, err := s.Secrets().Secret(ctx, "shared", []byte(u.ID)); err != nil {

@@ -44,7 +44,7 @@ func TestSQLiteWriteWaitIsBounded(t *testing.T) {
 				waiter = openSQLite(t, url)
 			}
 			u := testUser(t)
-			if err := holder.Users().Create(ctx, u); err != nil {
+			if err := holder.Users().Create(ctx, u, domain.Effects{}); err != nil {
 				t.Fatalf("Create: %v", err)
 			}
 
@@ -56,10 +56,10 @@ func TestSQLiteWriteWaitIsBounded(t *testing.T) {
 			defer time.AfterFunc(tt.bound+3*time.Second, releaseHolder).Stop()
 			held := make(chan error, 1)
 			go func() {
-				_, err := holder.Users().Update(ctx, u.ID, func(*domain.User) error {
+				_, err := holder.Users().Update(ctx, u.ID, func(*domain.User) (domain.Effects, error) {
 					close(inside)
 					<-release
-					return nil
+					return domain.Effects{}, nil
 				})
 				held <- err
 			}()
@@ -68,7 +68,7 @@ func TestSQLiteWriteWaitIsBounded(t *testing.T) {
 			wctx, cancel := context.WithTimeout(ctx, wait)
 			defer cancel()
 			start := time.Now()
-			err := waiter.Users().Create(wctx, testUser(t))
+			err := waiter.Users().Create(wctx, testUser(t), domain.Effects{})
 			took := time.Since(start)
 			releaseHolder()
 			if err == nil {

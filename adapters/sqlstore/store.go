@@ -96,6 +96,9 @@ type Store struct {
 	sessions    *SessionStore
 	tokens      *TokenStore
 	secrets     *SecretStore
+	events      *EventStore
+	outbox      *Outbox
+	mfa         *MFAStore
 }
 
 // Open prepares a Store for the database at url (sqlite://, postgres://,
@@ -120,6 +123,9 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	s.sessions = &SessionStore{s: s}
 	s.tokens = &TokenStore{s: s}
 	s.secrets = &SecretStore{s: s}
+	s.events = &EventStore{s: s}
+	s.outbox = &Outbox{s: s}
+	s.mfa = &MFAStore{s: s}
 	if t.dialect == dialectSQLite {
 		s.writer = make(chan struct{}, 1)
 		if err := s.firstConnect(ctx); err != nil {
@@ -169,6 +175,12 @@ func (s *Store) Tokens() ports.TokenStore { return s.tokens }
 
 // Secrets returns the secret store.
 func (s *Store) Secrets() ports.SecretStore { return s.secrets }
+
+// Events returns the audit log.
+func (s *Store) Events() ports.EventStore { return s.events }
+
+// Outbox returns the outbox of deliveries.
+func (s *Store) Outbox() ports.Outbox { return s.outbox }
 
 // Ping checks that the database answers; it returns unavailable when it does not,
 // which /readyz turns into 503.

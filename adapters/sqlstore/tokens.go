@@ -21,7 +21,7 @@ type TokenStore struct{ s *Store }
 // the newest link works. The user's row is locked first (PostgreSQL, MySQL; SQLite's
 // write transaction is exclusive anyway), which serialises concurrent Creates for
 // one user and tells a deleted user (not_found) from a clash of hashes (conflict).
-func (tk *TokenStore) Create(ctx context.Context, t *domain.OneTimeToken) error {
+func (tk *TokenStore) Create(ctx context.Context, t *domain.OneTimeToken, fx domain.Effects) error {
 	row := &tokenRow{Hash: t.Hash, Kind: string(t.Kind), UserID: t.UserID,
 		CreatedAt: ts(t.CreatedAt), ExpiresAt: ts(t.ExpiresAt)}
 	return tk.s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -37,16 +37,18 @@ func (tk *TokenStore) Create(ctx context.Context, t *domain.OneTimeToken) error 
 			Where("user_id = ?", t.UserID).Where("kind = ?", string(t.Kind)).Exec(ctx); err != nil {
 			return err
 		}
-		_, err := tx.NewInsert().Model(row).Exec(ctx)
-		return err
+		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+			return err
+		}
+		return writeEffects(ctx, tx, fx)
 	})
 }
 
 // ConsumeActivation deletes the activation token and moves its user from pending to
 // active in one transaction; users in another status are left as they are. Returns
 // the user afterwards, token_invalid or token_expired.
-func (tk *TokenStore) ConsumeActivation(ctx context.Context, hash string, now time.Time) (*domain.User, error) {
-	return tk.consume(ctx, hash, domain.TokenActivation, now, func(ctx context.Context, tx bun.Tx, userID string) error {
+func (tk *TokenStore) ConsumeActivation(ctx context.Context, hash string, now time.Time, fx domain.Effects) (*domain.User, error) {
+	return tk.consume(ctx, hash, domain.TokenActivation, now, fx, func(ctx context.Context, tx bun.Tx, userID string) error {
 		_, err := tx.NewUpdate().Model((*userRow)(nil)).
 			Set("status = ?", string(domain.StatusActive)).
 			Set("activated_at = ?", ts(now)).Set("updated_at = ?", ts(now)).
@@ -59,8 +61,8 @@ func (tk *TokenStore) ConsumeActivation(ctx context.Context, hash string, now ti
 // ConsumeReset deletes the reset token and, in the same transaction, sets the new
 // password hash and revokes every session of the user.
 // Returns the user afterwards, token_invalid or token_expired.
-func (tk *TokenStore) ConsumeReset(ctx context.Context, hash, newPasswordHash string, now time.Time) (*domain.User, error) {
-	return tk.consume(ctx, hash, domain.TokenPasswordReset, now, func(ctx context.Context, tx bun.Tx, userID string) error {
+func (tk *TokenStore) ConsumeReset(ctx context.Context, hash, newPasswordHash string, now time.Time, fx domain.Effects) (*domain.User, error) {
+	return tk.consume(ctx, hash, domain.TokenPasswordReset, now, fx, func(ctx context.Context, tx bun.Tx, userID string) error {
 		if _, err := tx.NewUpdate().Model((*userRow)(nil)).
 			Set("password_hash = ?", newPasswordHash).
 			Set("updated_at = ?", ts(now)).
@@ -76,7 +78,7 @@ func (tk *TokenStore) ConsumeReset(ctx context.Context, hash, newPasswordHash st
 // delete it — the DELETE that removes the row is the one winner among concurrent
 // consumers, the others match nothing — and apply the effect to its user. An expired
 // token is deleted and reported as token_expired; the deletion is committed.
-func (tk *TokenStore) consume(ctx context.Context, hash string, kind domain.TokenKind, now time.Time,
+func (tk *TokenStore) consume(ctx context.Context, hash string, kind domain.TokenKind, now time.Time, fx domain.Effects,
 	apply func(ctx context.Context, tx bun.Tx, userID string) error,
 ) (*domain.User, error) {
 	var (
@@ -113,8 +115,11 @@ func (tk *TokenStore) consume(ctx context.Context, hash string, kind domain.Toke
 		if domain.IsCode(err, domain.CodeNotFound) {
 			return errTokenInvalid()
 		}
+		if err != nil {
+			return err
+		}
 		user = u
-		return err
+		return writeEffects(ctx, tx, fx.ForUser(tok.UserID))
 	})
 	if err != nil {
 		return nil, err

@@ -16,10 +16,12 @@ var _ ports.UserStore = (*UserStore)(nil)
 // concurrent sign-ups cannot both win.
 type UserStore struct{ s *Store }
 
-// Create inserts u. Returns email_taken or username_taken.
-func (us *UserStore) Create(ctx context.Context, u *domain.User) error {
-	_, err := us.s.exec(ctx, us.s.db.NewInsert().Model(newUserRow(u)))
-	return translate(err)
+// Create inserts u with fx. Returns email_taken or username_taken.
+func (us *UserStore) Create(ctx context.Context, u *domain.User, fx domain.Effects) error {
+	return us.s.withEffects(ctx, fx, func(ctx context.Context, db bun.IDB) error {
+		_, err := db.NewInsert().Model(newUserRow(u)).Exec(ctx)
+		return err
+	})
 }
 
 // ByID returns the user with that id, or not_found.
@@ -55,7 +57,7 @@ func userWhere(ctx context.Context, db bun.IDB, cond string, arg any) (*domain.U
 // writes the profile columns back, all in one transaction: no other write to the
 // account can fall between the read change sees and the write. Returns the user as
 // written; not_found, email_taken, username_taken, or change's own error.
-func (us *UserStore) Update(ctx context.Context, id string, change func(*domain.User) error) (*domain.User, error) {
+func (us *UserStore) Update(ctx context.Context, id string, change func(*domain.User) (domain.Effects, error)) (*domain.User, error) {
 	var out *domain.User
 	err := us.s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var r userRow
@@ -67,7 +69,8 @@ func (us *UserStore) Update(ctx context.Context, id string, change func(*domain.
 			return err
 		}
 		u := r.domain()
-		if err := change(u); err != nil {
+		fx, err := change(u)
+		if err != nil {
 			return err
 		}
 		u.ID = id
@@ -77,7 +80,7 @@ func (us *UserStore) Update(ctx context.Context, id string, change func(*domain.
 			return err
 		}
 		out = u
-		return nil
+		return writeEffects(ctx, tx, fx)
 	})
 	if err != nil {
 		return nil, err
@@ -87,8 +90,8 @@ func (us *UserStore) Update(ctx context.Context, id string, change func(*domain.
 
 // Delete removes the user, its sessions and its one-time tokens in one transaction
 // (the foreign keys cascade as well; deleting explicitly keeps the rule visible and
-// independent of the cascade). Returns not_found.
-func (us *UserStore) Delete(ctx context.Context, id string) error {
+// independent of the cascade), with fx. Returns not_found.
+func (us *UserStore) Delete(ctx context.Context, id string, fx domain.Effects) error {
 	return us.s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewDelete().Model((*tokenRow)(nil)).Where("user_id = ?", id).Exec(ctx); err != nil {
 			return err
@@ -100,7 +103,10 @@ func (us *UserStore) Delete(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		return mustHaveMatched(res)
+		if err := mustHaveMatched(res); err != nil {
+			return err
+		}
+		return writeEffects(ctx, tx, fx)
 	})
 }
 

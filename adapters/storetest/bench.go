@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"github.com/authd/authd/domain"
 	"testing"
 	"time"
 
@@ -19,7 +20,7 @@ func Bench(b *testing.B, backend ports.Backend) {
 			b.StopTimer()
 			u := newUser(b)
 			b.StartTimer()
-			if err := backend.Users().Create(ctx, u); err != nil {
+			if err := backend.Users().Create(ctx, u, domain.Effects{}); err != nil {
 				b.Fatal(err)
 			}
 		}

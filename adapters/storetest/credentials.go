@@ -31,7 +31,7 @@ func testCredentials(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.B
 		foreign := createSession(t, b, other.ID)
 		at := base.Add(time.Hour)
 
-		noErr(t, "ChangePassword", b.Credentials().ChangePassword(ctx, u.ID, "changed", keep.ID, at))
+		noErr(t, "ChangePassword", b.Credentials().ChangePassword(ctx, u.ID, "changed", keep.ID, at, domain.Effects{}))
 
 		if got := getUser(t, b, u.ID).PasswordHash; got != "changed" {
 			t.Errorf("PasswordHash = %q, want %q", got, "changed")
@@ -46,11 +46,11 @@ func testCredentials(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.B
 			t.Errorf("other user's session RevokedAt = %v, want nil", got)
 		}
 
-		noErr(t, "ChangePassword(keep none)", b.Credentials().ChangePassword(ctx, u.ID, "again", "", at.Add(time.Hour)))
+		noErr(t, "ChangePassword(keep none)", b.Credentials().ChangePassword(ctx, u.ID, "again", "", at.Add(time.Hour), domain.Effects{}))
 		sameTimePtr(t, "RevokedAt of formerly kept session", getSession(t, b, keep.ID).RevokedAt, ptr(at.Add(time.Hour)))
 		sameTimePtr(t, "RevokedAt of earlier revoked session", getSession(t, b, s1.ID).RevokedAt, &at)
 
 		wantCode(t, "ChangePassword(unknown)",
-			b.Credentials().ChangePassword(ctx, newID(t), "x", "", at), domain.CodeNotFound)
+			b.Credentials().ChangePassword(ctx, newID(t), "x", "", at, domain.Effects{}), domain.CodeNotFound)
 	})
 }

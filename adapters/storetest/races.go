@@ -71,7 +71,7 @@ func testRaces(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.Backend
 			users[i] = newUser(t)
 			users[i].Email = email
 		}
-		ok, codes, errs := race(n, func(i int) error { return b.Users().Create(ctx, users[i]) })
+		ok, codes, errs := race(n, func(i int) error { return b.Users().Create(ctx, users[i], domain.Effects{}) })
 		wantOneWinner(t, "concurrent Create", n, ok, codes, errs, domain.CodeEmailTaken)
 	})
 
@@ -94,7 +94,7 @@ func testRaces(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.Backend
 		u := createUser(t, b)
 		hash := createToken(t, b, domain.TokenActivation, u.ID, base.Add(time.Hour))
 		ok, codes, errs := race(n, func(int) error {
-			_, err := b.Tokens().ConsumeActivation(ctx, hash, base)
+			_, err := b.Tokens().ConsumeActivation(ctx, hash, base, domain.Effects{})
 			return err
 		})
 		wantOneWinner(t, "concurrent ConsumeActivation", n, ok, codes, errs, domain.CodeTokenInvalid)
@@ -107,7 +107,7 @@ func testRaces(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.Backend
 		createSession(t, b, u.ID)
 		hash := createToken(t, b, domain.TokenPasswordReset, u.ID, base.Add(time.Hour))
 		ok, codes, errs := race(n, func(i int) error {
-			_, err := b.Tokens().ConsumeReset(ctx, hash, fmt.Sprintf("hash-%d", i), base)
+			_, err := b.Tokens().ConsumeReset(ctx, hash, fmt.Sprintf("hash-%d", i), base, domain.Effects{})
 			return err
 		})
 		wantOneWinner(t, "concurrent ConsumeReset", n, ok, codes, errs, domain.CodeTokenInvalid)
@@ -122,7 +122,7 @@ func testRaces(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.Backend
 			users[i] = newUser(t)
 			users[i].Username = name
 		}
-		ok, codes, errs := race(n, func(i int) error { return b.Users().Create(ctx, users[i]) })
+		ok, codes, errs := race(n, func(i int) error { return b.Users().Create(ctx, users[i], domain.Effects{}) })
 		wantOneWinner(t, "concurrent Create", n, ok, codes, errs, domain.CodeUsernameTaken)
 	})
 
@@ -213,7 +213,7 @@ func testTokenCreateRace(t *testing.T, b ports.Backend, kind domain.TokenKind) {
 	}
 	ok, codes, errs := race(n, func(i int) error {
 		return b.Tokens().Create(ctx, &domain.OneTimeToken{Hash: hashes[i], Kind: kind, UserID: u.ID,
-			CreatedAt: base, ExpiresAt: base.Add(time.Hour)})
+			CreatedAt: base, ExpiresAt: base.Add(time.Hour)}, domain.Effects{})
 	})
 	if ok != n {
 		t.Fatalf("concurrent Tokens.Create: %d succeeded, failures %v (%v), want all %d", ok, codes, errs, n)
@@ -221,9 +221,9 @@ func testTokenCreateRace(t *testing.T, b ports.Backend, kind domain.TokenKind) {
 	consume := func(hash string) error {
 		var err error
 		if kind == domain.TokenActivation {
-			_, err = b.Tokens().ConsumeActivation(ctx, hash, base)
+			_, err = b.Tokens().ConsumeActivation(ctx, hash, base, domain.Effects{})
 		} else {
-			_, err = b.Tokens().ConsumeReset(ctx, hash, "reset-hash", base)
+			_, err = b.Tokens().ConsumeReset(ctx, hash, "reset-hash", base, domain.Effects{})
 		}
 		return err
 	}

@@ -17,7 +17,7 @@ func testSessions(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.Back
 		u := createUser(t, b)
 		s := newSession(t, u.ID)
 		s.Counter = 41
-		noErr(t, "Create", b.Sessions().Create(ctx, s))
+		noErr(t, "Create", b.Sessions().Create(ctx, s, domain.Effects{}))
 		got := getSession(t, b, s.ID)
 		if got.ID != s.ID || got.UserID != s.UserID || got.Counter != 41 || got.UserAgent != s.UserAgent || got.IP != s.IP {
 			t.Errorf("session = %+v, want %+v", *got, *s)
@@ -27,7 +27,7 @@ func testSessions(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.Back
 		sameTime(t, "ExpiresAt", got.ExpiresAt, s.ExpiresAt)
 		sameTimePtr(t, "RevokedAt", got.RevokedAt, nil)
 
-		wantCode(t, "Create(same id)", b.Sessions().Create(ctx, s), domain.CodeConflict)
+		wantCode(t, "Create(same id)", b.Sessions().Create(ctx, s, domain.Effects{}), domain.CodeConflict)
 		_, err := b.Sessions().ByID(ctx, newID(t))
 		wantCode(t, "ByID(unknown)", err, domain.CodeNotFound)
 	})
@@ -35,7 +35,7 @@ func testSessions(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.Back
 	t.Run("CreateForUnknownUser", func(t *testing.T) {
 		t.Parallel()
 		s := newSession(t, newID(t))
-		wantCode(t, "Create(unknown user)", b.Sessions().Create(ctx, s), domain.CodeNotFound)
+		wantCode(t, "Create(unknown user)", b.Sessions().Create(ctx, s, domain.Effects{}), domain.CodeNotFound)
 		_, err := b.Sessions().ByID(ctx, s.ID)
 		wantCode(t, "ByID(session refused for unknown user)", err, domain.CodeNotFound)
 	})
@@ -59,7 +59,7 @@ func testSessions(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.Back
 			t.Errorf("Counter = %d, want 2", got)
 		}
 
-		noErr(t, "Revoke", b.Sessions().Revoke(ctx, s.ID, at))
+		noErr(t, "Revoke", b.Sessions().Revoke(ctx, s.ID, at, domain.Effects{}))
 		wantCode(t, "Rotate(revoked)", b.Sessions().Rotate(ctx, s.ID, 2, at), domain.CodeConflict)
 		wantCode(t, "Rotate(unknown)", b.Sessions().Rotate(ctx, newID(t), 0, at), domain.CodeNotFound)
 	})
@@ -69,10 +69,10 @@ func testSessions(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.Back
 		u := createUser(t, b)
 		s := createSession(t, b, u.ID)
 		first := base.Add(time.Minute)
-		noErr(t, "Revoke", b.Sessions().Revoke(ctx, s.ID, first))
-		noErr(t, "Revoke(again)", b.Sessions().Revoke(ctx, s.ID, first.Add(time.Hour)))
+		noErr(t, "Revoke", b.Sessions().Revoke(ctx, s.ID, first, domain.Effects{}))
+		noErr(t, "Revoke(again)", b.Sessions().Revoke(ctx, s.ID, first.Add(time.Hour), domain.Effects{}))
 		sameTimePtr(t, "RevokedAt", getSession(t, b, s.ID).RevokedAt, &first)
-		wantCode(t, "Revoke(unknown)", b.Sessions().Revoke(ctx, newID(t), first), domain.CodeNotFound)
+		wantCode(t, "Revoke(unknown)", b.Sessions().Revoke(ctx, newID(t), first, domain.Effects{}), domain.CodeNotFound)
 	})
 
 	t.Run("RevokeAll", func(t *testing.T) {
@@ -84,9 +84,9 @@ func testSessions(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.Back
 		early := createSession(t, b, u.ID)
 		foreign := createSession(t, b, other.ID)
 		earlyAt, at := base.Add(time.Minute), base.Add(time.Hour)
-		noErr(t, "Revoke", b.Sessions().Revoke(ctx, early.ID, earlyAt))
+		noErr(t, "Revoke", b.Sessions().Revoke(ctx, early.ID, earlyAt, domain.Effects{}))
 
-		n, err := b.Sessions().RevokeAll(ctx, u.ID, keep.ID, at)
+		n, err := b.Sessions().RevokeAll(ctx, u.ID, keep.ID, at, domain.Effects{})
 		noErr(t, "RevokeAll(except keep)", err)
 		if n != 2 {
 			t.Errorf("RevokeAll(except keep) = %d, want 2", n)
@@ -97,14 +97,14 @@ func testSessions(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.Back
 		sameTimePtr(t, "RevokedAt kept", getSession(t, b, keep.ID).RevokedAt, nil)
 		sameTimePtr(t, "RevokedAt other user's", getSession(t, b, foreign.ID).RevokedAt, nil)
 
-		n, err = b.Sessions().RevokeAll(ctx, u.ID, "", at.Add(time.Hour))
+		n, err = b.Sessions().RevokeAll(ctx, u.ID, "", at.Add(time.Hour), domain.Effects{})
 		noErr(t, "RevokeAll(none excepted)", err)
 		if n != 1 {
 			t.Errorf("RevokeAll(none excepted) = %d, want 1", n)
 		}
 		sameTimePtr(t, "RevokedAt kept", getSession(t, b, keep.ID).RevokedAt, ptr(at.Add(time.Hour)))
 
-		n, err = b.Sessions().RevokeAll(ctx, newID(t), "", at)
+		n, err = b.Sessions().RevokeAll(ctx, newID(t), "", at, domain.Effects{})
 		noErr(t, "RevokeAll(unknown user)", err)
 		if n != 0 {
 			t.Errorf("RevokeAll(unknown user) = %d, want 0", n)
@@ -119,7 +119,7 @@ func testSessions(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.Back
 		withExpiry := func(exp time.Time) *domain.Session {
 			s := newSession(t, u.ID)
 			s.ExpiresAt = exp
-			noErr(t, "Create", b.Sessions().Create(ctx, s))
+			noErr(t, "Create", b.Sessions().Create(ctx, s, domain.Effects{}))
 			return s
 		}
 		live1, live2 := withExpiry(at.Add(time.Hour)), withExpiry(at.Add(time.Microsecond))
@@ -127,9 +127,9 @@ func testSessions(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.Back
 		endsNow := withExpiry(at) // not live at `at`: a session lives while ExpiresAt > now
 		revoked := withExpiry(at.Add(time.Hour))
 		excepted := withExpiry(at.Add(time.Hour))
-		noErr(t, "Revoke", b.Sessions().Revoke(ctx, revoked.ID, earlyAt))
+		noErr(t, "Revoke", b.Sessions().Revoke(ctx, revoked.ID, earlyAt, domain.Effects{}))
 
-		n, err := b.Sessions().RevokeAll(ctx, u.ID, excepted.ID, at)
+		n, err := b.Sessions().RevokeAll(ctx, u.ID, excepted.ID, at, domain.Effects{})
 		noErr(t, "RevokeAll", err)
 		if n != 2 {
 			t.Errorf("RevokeAll over 2 live, 1 expired, 1 ending at `at`, 1 revoked and 1 excepted session = %d, want 2", n)
@@ -141,12 +141,12 @@ func testSessions(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.Back
 		sameTimePtr(t, "RevokedAt earlier revoked", getSession(t, b, revoked.ID).RevokedAt, &earlyAt)
 		sameTimePtr(t, "RevokedAt excepted", getSession(t, b, excepted.ID).RevokedAt, nil)
 
-		n, err = b.Sessions().RevokeAll(ctx, u.ID, "", at)
+		n, err = b.Sessions().RevokeAll(ctx, u.ID, "", at, domain.Effects{})
 		noErr(t, "RevokeAll(again, none excepted)", err)
 		if n != 1 {
 			t.Errorf("RevokeAll(again, none excepted) = %d, want 1 (the excepted session)", n)
 		}
-		n, err = b.Sessions().RevokeAll(ctx, u.ID, "", at)
+		n, err = b.Sessions().RevokeAll(ctx, u.ID, "", at, domain.Effects{})
 		noErr(t, "RevokeAll(nothing live left)", err)
 		if n != 0 {
 			t.Errorf("RevokeAll(nothing live left) = %d, want 0", n)

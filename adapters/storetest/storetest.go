@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) ports.Backend) {
 		{"Sessions", testSessions},
 		{"Tokens", testTokens},
 		{"Secrets", testSecrets},
+		{"MFA", testMFA},
 		{"Races", testRaces},
 		{"UpdateRaces", testUpdateRaces},
 		{"Backend", testBackend},
@@ -74,7 +75,7 @@ func createUser(t testing.TB, b ports.Backend, mods ...func(*domain.User)) *doma
 	for _, m := range mods {
 		m(u)
 	}
-	if err := b.Users().Create(context.Background(), u); err != nil {
+	if err := b.Users().Create(context.Background(), u, domain.Effects{}); err != nil {
 		t.Fatalf("Users.Create(%s): %v", u.Email, err)
 	}
 	return u
@@ -93,7 +94,7 @@ func newSession(t testing.TB, userID string) *domain.Session {
 func createSession(t testing.TB, b ports.Backend, userID string) *domain.Session {
 	t.Helper()
 	s := newSession(t, userID)
-	if err := b.Sessions().Create(context.Background(), s); err != nil {
+	if err := b.Sessions().Create(context.Background(), s, domain.Effects{}); err != nil {
 		t.Fatalf("Sessions.Create: %v", err)
 	}
 	return s
@@ -105,7 +106,7 @@ func createToken(t testing.TB, b ports.Backend, kind domain.TokenKind, userID st
 	t.Helper()
 	tok := &domain.OneTimeToken{Hash: newHash(t), Kind: kind, UserID: userID,
 		CreatedAt: base, ExpiresAt: expires}
-	if err := b.Tokens().Create(context.Background(), tok); err != nil {
+	if err := b.Tokens().Create(context.Background(), tok, domain.Effects{}); err != nil {
 		t.Fatalf("Tokens.Create(%s): %v", kind, err)
 	}
 	return tok.Hash
@@ -173,11 +174,11 @@ func sameUser(t testing.TB, got, want *domain.User) {
 
 // setProfile is an Update change that writes want's profile fields over the
 // stored account, as a client replacing the whole profile would.
-func setProfile(want *domain.User) func(*domain.User) error {
-	return func(u *domain.User) error {
+func setProfile(want *domain.User) func(*domain.User) (domain.Effects, error) {
+	return func(u *domain.User) (domain.Effects, error) {
 		u.Email, u.Username, u.Name, u.Mobile = want.Email, want.Username, want.Name, want.Mobile
 		u.Role, u.Status, u.ActivatedAt, u.UpdatedAt = want.Role, want.Status, want.ActivatedAt, want.UpdatedAt
-		return nil
+		return domain.Effects{}, nil
 	}
 }
 

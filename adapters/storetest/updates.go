@@ -23,7 +23,7 @@ func testUpdateRaces(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.B
 		var once sync.Once
 		edited := make(chan error, 1)
 		go func() {
-			_, err := b.Users().Update(ctx, u.ID, func(cur *domain.User) error {
+			_, err := b.Users().Update(ctx, u.ID, func(cur *domain.User) (domain.Effects, error) {
 				cur.Name = "Renamed"
 				once.Do(func() {
 					close(read)
@@ -31,14 +31,14 @@ func testUpdateRaces(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.B
 					// request would, while the admin's change goes in.
 					time.Sleep(100 * time.Millisecond)
 				})
-				return nil
+				return domain.Effects{}, nil
 			})
 			edited <- err
 		}()
 		<-read
-		_, err := b.Users().Update(ctx, u.ID, func(cur *domain.User) error {
+		_, err := b.Users().Update(ctx, u.ID, func(cur *domain.User) (domain.Effects, error) {
 			cur.Status, cur.Role = domain.StatusDisabled, domain.RoleUser
-			return nil
+			return domain.Effects{}, nil
 		})
 		noErr(t, "Update(disable and demote)", err)
 		noErr(t, "Update(rename)", <-edited)
@@ -57,13 +57,13 @@ func testUpdateRaces(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.B
 		const edits = 4
 		u := createUser(t, b, func(u *domain.User) { u.Status = domain.StatusActive })
 		ok, codes, errs := race(edits+1, func(i int) error {
-			_, err := b.Users().Update(ctx, u.ID, func(cur *domain.User) error {
+			_, err := b.Users().Update(ctx, u.ID, func(cur *domain.User) (domain.Effects, error) {
 				if i == edits {
 					cur.Status = domain.StatusDisabled
 				} else {
 					cur.Mobile = fmt.Sprintf("+1 555 010%d", i)
 				}
-				return nil
+				return domain.Effects{}, nil
 			})
 			return err
 		})

@@ -44,7 +44,7 @@ func testUsers(t *testing.T, b ports.Backend, open func(t *testing.T) ports.Back
 		wantCode(t, "ByUsername(empty)", err, domain.CodeNotFound)
 		_, err = b.Users().Update(ctx, ghost.ID, setProfile(ghost))
 		wantCode(t, "Update(unknown)", err, domain.CodeNotFound)
-		wantCode(t, "Delete(unknown)", b.Users().Delete(ctx, ghost.ID), domain.CodeNotFound)
+		wantCode(t, "Delete(unknown)", b.Users().Delete(ctx, ghost.ID, domain.Effects{}), domain.CodeNotFound)
 	})
 
 	t.Run("UniqueEmailAndUsername", func(t *testing.T) {
@@ -54,11 +54,11 @@ func testUsers(t *testing.T, b ports.Backend, open func(t *testing.T) ports.Back
 
 		dupEmail := newUser(t)
 		dupEmail.Email = first.Email
-		wantCode(t, "Create(same email)", b.Users().Create(ctx, dupEmail), domain.CodeEmailTaken)
+		wantCode(t, "Create(same email)", b.Users().Create(ctx, dupEmail, domain.Effects{}), domain.CodeEmailTaken)
 
 		dupName := newUser(t)
 		dupName.Username = name
-		wantCode(t, "Create(same username)", b.Users().Create(ctx, dupName), domain.CodeUsernameTaken)
+		wantCode(t, "Create(same username)", b.Users().Create(ctx, dupName, domain.Effects{}), domain.CodeUsernameTaken)
 
 		// Any number of users may have no username.
 		createUser(t, b)
@@ -80,13 +80,13 @@ func testUsers(t *testing.T, b ports.Backend, open func(t *testing.T) ports.Back
 		want.ActivatedAt = ptr(base.Add(time.Minute))
 		want.UpdatedAt = base.Add(time.Hour)
 		var seenHash string
-		got, err := b.Users().Update(ctx, u.ID, func(cur *domain.User) error {
+		got, err := b.Users().Update(ctx, u.ID, func(cur *domain.User) (domain.Effects, error) {
 			seenHash = cur.PasswordHash
-			if err := setProfile(&want)(cur); err != nil {
-				return err
+			if _, err := setProfile(&want)(cur); err != nil {
+				return domain.Effects{}, err
 			}
 			cur.PasswordHash = "must-not-be-written"
-			return nil
+			return domain.Effects{}, nil
 		})
 		noErr(t, "Update", err)
 		if seenHash != "new-hash" {
@@ -100,7 +100,7 @@ func testUsers(t *testing.T, b ports.Backend, open func(t *testing.T) ports.Back
 		}
 
 		// Updating with unchanged values still finds the user.
-		_, err = b.Users().Update(ctx, u.ID, func(*domain.User) error { return nil })
+		_, err = b.Users().Update(ctx, u.ID, func(*domain.User) (domain.Effects, error) { return domain.Effects{}, nil })
 		noErr(t, "Update(unchanged)", err)
 		sameUser(t, getUser(t, b, u.ID), &want)
 	})
@@ -109,9 +109,9 @@ func testUsers(t *testing.T, b ports.Backend, open func(t *testing.T) ports.Back
 		t.Parallel()
 		u := createUser(t, b)
 		refusal := domain.Errorf(domain.CodeForbidden, "no")
-		_, err := b.Users().Update(ctx, u.ID, func(cur *domain.User) error {
+		_, err := b.Users().Update(ctx, u.ID, func(cur *domain.User) (domain.Effects, error) {
 			cur.Name, cur.Status = "Never written", domain.StatusDisabled
-			return refusal
+			return domain.Effects{}, refusal
 		})
 		if err != refusal {
 			t.Fatalf("Update with a refusing change = %v, want that change's error as it is", err)
@@ -150,21 +150,21 @@ func testUsers(t *testing.T, b ports.Backend, open func(t *testing.T) ports.Back
 		act := createToken(t, b, domain.TokenActivation, u.ID, base.Add(time.Hour))
 		reset := createToken(t, b, domain.TokenPasswordReset, u.ID, base.Add(time.Hour))
 
-		noErr(t, "Delete", b.Users().Delete(ctx, u.ID))
+		noErr(t, "Delete", b.Users().Delete(ctx, u.ID, domain.Effects{}))
 
 		_, err := b.Users().ByID(ctx, u.ID)
 		wantCode(t, "ByID(deleted)", err, domain.CodeNotFound)
 		_, err = b.Sessions().ByID(ctx, s.ID)
 		wantCode(t, "Sessions.ByID(deleted user's)", err, domain.CodeNotFound)
-		_, err = b.Tokens().ConsumeActivation(ctx, act, base)
+		_, err = b.Tokens().ConsumeActivation(ctx, act, base, domain.Effects{})
 		wantCode(t, "ConsumeActivation(deleted user's)", err, domain.CodeTokenInvalid)
-		_, err = b.Tokens().ConsumeReset(ctx, reset, "h", base)
+		_, err = b.Tokens().ConsumeReset(ctx, reset, "h", base, domain.Effects{})
 		wantCode(t, "ConsumeReset(deleted user's)", err, domain.CodeTokenInvalid)
-		wantCode(t, "Delete(again)", b.Users().Delete(ctx, u.ID), domain.CodeNotFound)
+		wantCode(t, "Delete(again)", b.Users().Delete(ctx, u.ID, domain.Effects{}), domain.CodeNotFound)
 
 		again := newUser(t)
 		again.Email, again.Username = u.Email, u.Username
-		noErr(t, "Create(reusing email and username)", b.Users().Create(ctx, again))
+		noErr(t, "Create(reusing email and username)", b.Users().Create(ctx, again, domain.Effects{}))
 	})
 
 	t.Run("ListPages", func(t *testing.T) {

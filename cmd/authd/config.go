@@ -77,6 +77,10 @@ type Config struct {
 	EncryptionKey Base64Key `env:"ENCRYPTION_KEY" secret:"true"`
 
 	RequireActivation bool `env:"REQUIRE_ACTIVATION" envDefault:"true"`
+	// MFAIssuer labels TOTP entries in authenticator apps; AdminRequireMFA makes
+	// user administration refuse admin sessions below aal2 (ARCHITECTURE.md §8).
+	MFAIssuer       string `env:"MFA_ISSUER" envDefault:"authd"`
+	AdminRequireMFA bool   `env:"ADMIN_REQUIRE_MFA" envDefault:"false"`
 	// Argon2 is the argon2id cost in PHC parameter form, m=KiB,t=passes,p=lanes.
 	Argon2 string `env:"ARGON2" envDefault:"m=19456,t=2,p=1"`
 	// HashConcurrency bounds simultaneous hashes; 0 in the environment becomes the
@@ -216,6 +220,8 @@ func (c Config) AppConfig() app.Config {
 	// door; few enough that a storm leaves the database a short queue.
 	a.PasswordWorkLimit = 8 * c.HashConcurrency
 	a.PasswordWorkWait = c.HashQueueTimeout
+	a.MFAIssuer = c.MFAIssuer
+	a.AdminRequireMFA = c.AdminRequireMFA
 	return a
 }
 

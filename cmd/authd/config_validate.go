@@ -66,6 +66,10 @@ func (c *Config) validate(failed map[string]bool) []error {
 	if strings.TrimSpace(c.Audience) == "" {
 		check("AUTH_AUDIENCE", errors.New("must not be empty"))
 	}
+	// The issuer is the label of an otpauth:// URI: a colon would split it.
+	if strings.TrimSpace(c.MFAIssuer) == "" || strings.Contains(c.MFAIssuer, ":") {
+		check("AUTH_MFA_ISSUER", errors.New("must be a non-empty name without ':'"))
+	}
 	for _, path := range c.JWTKeys {
 		check("AUTH_JWT_KEYS", validateKeyFile(path))
 	}

@@ -48,7 +48,7 @@ func TestREADMEWalkthrough(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary; skipped with -short")
 	}
-	for _, tool := range []string{"bash", "curl", "jq"} {
+	for _, tool := range []string{"bash", "curl", "jq", "oathtool"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("the README walk-through needs %s on PATH: %v", tool, err)
 		}
@@ -108,7 +108,8 @@ func TestREADMEWalkthrough(t *testing.T) {
 		logs, _ := os.ReadFile(logPath)
 		t.Fatalf("README walk-through failed: %v\n--- its output:\n%s\n--- the server's log:\n%s", err, out.String(), logs)
 	}
-	for _, want := range []string{`"status": "active"`, "HTTP/1.1 204", `"Bea B."`, `"disabled"`} {
+	for _, want := range []string{`"status": "active"`, "HTTP/1.1 204", `"Bea B."`, `"disabled"`,
+		`"mfa_required"`, `"aal2"`, `"recovery_codes_remaining": 9`} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("walk-through output lacks %q:\n%s", want, out.String())
 		}

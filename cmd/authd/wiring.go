@@ -19,6 +19,7 @@ import (
 	"github.com/authd/authd/adapters/identifiers"
 	"github.com/authd/authd/adapters/jwt"
 	"github.com/authd/authd/adapters/notify"
+	"github.com/authd/authd/adapters/totp"
 	"github.com/authd/authd/app"
 	"github.com/authd/authd/ports"
 )
@@ -118,6 +119,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Main, err er
 		Clock:               systemClock{},
 		Random:              rand.Reader,
 		Sealer:              sealer,
+		MFA:                 backend.MFA(),
+		Events:              backend.Events(),
+		OTP:                 totp.New(),
 		Identifiers:         identifiers.New(),
 		Logger:              logger,
 		ObservePasswordWait: passwordWaitObserver(m.Registry),
