@@ -54,8 +54,10 @@ func (lt *LoginThrottle) Reserve(ctx context.Context, key string, now time.Time,
 			row.NextAt = tsPtr(&next.NextAt)
 		}
 		if !found {
-			// Purged between the two statements: this transaction creates it.
-			_, err = tx.NewInsert().Model(row).Exec(ctx)
+			// Purged between the two statements: this transaction creates it,
+			// unless a concurrent attempt just did (then this one goes uncounted,
+			// a loss of one attempt in a race with the purge, not an error).
+			_, err = tx.NewInsert().Ignore().Model(row).Exec(ctx)
 			return err
 		}
 		_, err = tx.NewUpdate().Model(row).Column("attempts", "next_at", "expires_at").WherePK().Exec(ctx)
@@ -64,8 +66,12 @@ func (lt *LoginThrottle) Reserve(ctx context.Context, key string, now time.Time,
 	return wait, err
 }
 
-// Clear deletes key's row.
+// Clear resets key's count. The row stays (the purge removes it once it expires):
+// deleting it under concurrent attempts on the same key — a correct password
+// among parallel logins — made them deadlock with the delete on MySQL, or find
+// the row gone and collide creating it again.
 func (lt *LoginThrottle) Clear(ctx context.Context, key string) error {
-	_, err := lt.s.exec(ctx, lt.s.db.NewDelete().Model((*attemptsRow)(nil)).Where("key_hash = ?", key))
+	_, err := lt.s.exec(ctx, lt.s.db.NewUpdate().Model((*attemptsRow)(nil)).
+		Set("attempts = 0").Set("next_at = NULL").Where("key_hash = ?", key))
 	return translate(err)
 }

@@ -113,4 +113,28 @@ func testThrottle(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.Back
 				admitted, waits, testPolicy.Threshold, n-testPolicy.Threshold, testPolicy.Base)
 		}
 	})
+
+	t.Run("ConcurrentAttemptsAndClears", func(t *testing.T) {
+		t.Parallel()
+		// Parallel logins on one account that all give the right password: each
+		// reserves an attempt and then clears the key. None may fail (a deadlock
+		// between the clear and a reservation, or two re-creating a cleared row).
+		const n = 20
+		key := newHash(t)
+		policy := domain.Backoff{Threshold: 1000, Base: time.Second, Max: time.Minute, Forget: time.Hour}
+		ok, codes, errs := race(n, func(int) error {
+			if _, err := b.Throttle().Reserve(ctx, key, base, policy); err != nil {
+				return err
+			}
+			return b.Throttle().Clear(ctx, key)
+		})
+		if ok != n {
+			t.Fatalf("concurrent Reserve and Clear: %d of %d succeeded, failures %v (%v)", ok, n, codes, errs)
+		}
+		// The key works as new afterwards.
+		for range 3 {
+			reserve(t, key, base, 0)
+		}
+		reserve(t, key, base, 10*time.Second)
+	})
 }
