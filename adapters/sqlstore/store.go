@@ -220,6 +220,10 @@ const firstConnectWait = 10 * time.Second
 // that the configured pool size is the one in force.
 func (s *Store) Stats() sql.DBStats { return s.db.Stats() }
 
+// DB returns the database handle, for tooling and tests that must read rows as
+// they are stored (that a secret is sealed at rest, say), not through the ports.
+func (s *Store) DB() *sql.DB { return s.db.DB }
+
 // Close releases every connection. For SQLite :memory: the data goes with them.
 func (s *Store) Close() error {
 	s.closePrepared()
