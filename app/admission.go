@@ -36,8 +36,8 @@ type admission struct {
 	inside  atomic.Int64 // moving average of the time an operation stays inside, ns
 }
 
-// admissionRetryAfter is what a shed request is told: one hash takes tens of
-// milliseconds, so the door frees again quickly.
+// admissionRetryAfter is the least a shed request is told to wait: one hash takes
+// tens of milliseconds, so the door frees again quickly.
 const admissionRetryAfter = time.Second
 
 func newAdmission(limit int, wait time.Duration, observe func(time.Duration)) *admission {
@@ -77,8 +77,8 @@ func (d *admission) admit(ctx context.Context) (func(), error) {
 func (d *admission) queue(ctx context.Context) error {
 	ahead := d.waiting.Add(1)
 	defer d.waiting.Add(-1)
-	if time.Duration(ahead)*time.Duration(d.inside.Load())/time.Duration(cap(d.door)) > d.wait {
-		return shed()
+	if d.drain(ahead) > d.wait {
+		return shed(d.drain(ahead))
 	}
 	t := time.NewTimer(d.wait)
 	defer t.Stop()
@@ -86,10 +86,15 @@ func (d *admission) queue(ctx context.Context) error {
 	case d.door <- struct{}{}:
 		return nil
 	case <-t.C:
-		return shed()
+		return shed(d.drain(d.waiting.Load()))
 	case <-ctx.Done():
-		return shed()
+		return shed(d.drain(d.waiting.Load()))
 	}
+}
+
+// drain estimates how long the door takes to let n waiting requests through.
+func (d *admission) drain(n int64) time.Duration {
+	return time.Duration(n) * time.Duration(d.inside.Load()) / time.Duration(cap(d.door))
 }
 
 // learn folds one operation's time inside into the moving average (weight 1/8).
@@ -109,7 +114,16 @@ func (d *admission) record(wait time.Duration) {
 	}
 }
 
-func shed() error {
-	return &domain.Error{Code: domain.CodeUnavailable, RetryAfter: admissionRetryAfter,
+// shed is the answer to a request that did not get in: come back when the
+// requests waiting now should be through (drain), at least admissionRetryAfter
+// and at most maxRetryAfter from now. A client that honours it does not return
+// while the queue that refused it is still there, so a storm costs fewer refusals.
+func shed(drain time.Duration) error {
+	retry := min(max(drain, admissionRetryAfter), maxRetryAfter)
+	return &domain.Error{Code: domain.CodeUnavailable, RetryAfter: retry,
 		Message: "The service is busy; try again shortly."}
 }
+
+// maxRetryAfter caps the wait a shed request is told, so that a moving average
+// spoilt by one stalled operation sends nobody away for long.
+const maxRetryAfter = 30 * time.Second

@@ -11,9 +11,14 @@ import (
 
 func wantShed(t *testing.T, err error) {
 	t.Helper()
+	wantShedFor(t, err, admissionRetryAfter)
+}
+
+func wantShedFor(t *testing.T, err error, retry time.Duration) {
+	t.Helper()
 	var de *domain.Error
-	if !errors.As(err, &de) || de.Code != domain.CodeUnavailable || de.RetryAfter != admissionRetryAfter {
-		t.Fatalf("err = %v, want unavailable with Retry-After %v", err, admissionRetryAfter)
+	if !errors.As(err, &de) || de.Code != domain.CodeUnavailable || de.RetryAfter != retry {
+		t.Fatalf("err = %v, want unavailable with Retry-After %v", err, retry)
 	}
 }
 
@@ -73,19 +78,28 @@ func (d *admission) admitFull(t *testing.T, ctx context.Context) (func(), error)
 // the wait, a request that would wait behind one is told at once, not after the
 // wait; an empty door still admits at once whatever it has learned.
 func TestAdmissionShedsEarly(t *testing.T) {
-	d := newAdmission(1, 10*time.Second, nil)
-	d.learn(time.Minute)
-	done, err := d.admit(context.Background())
-	if err != nil {
-		t.Fatalf("empty door: %v", err)
+	d := newAdmission(2, 10*time.Second, nil)
+	d.learn(24 * time.Second)
+	for range 2 {
+		done, err := d.admit(context.Background())
+		if err != nil {
+			t.Fatalf("empty door: %v", err)
+		}
+		defer done()
 	}
 	start := time.Now()
-	_, err = d.admit(context.Background())
-	wantShed(t, err)
+	_, err := d.admit(context.Background())
+	// One waiting behind two operations of 24 s each, two at a time: 12 s to
+	// get in, which is also when it is told to come back.
+	wantShedFor(t, err, 12*time.Second)
 	if took := time.Since(start); took > 5*time.Second {
 		t.Fatalf("shed after %v: it waited instead of being told at once", took)
 	}
-	done()
+	// A spoilt average sends nobody away for longer than maxRetryAfter.
+	d.learn(time.Hour)
+	d.inside.Store(int64(time.Hour))
+	_, err = d.admit(context.Background())
+	wantShedFor(t, err, maxRetryAfter)
 }
 
 func TestAdmissionLearnsTheTimeInside(t *testing.T) {
