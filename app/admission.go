@@ -19,14 +19,15 @@ import (
 // there are hashing slots, so a slot never idles while its next request does its
 // store work.
 //
-// A request that could not get in within the wait anyway is told at once instead
-// of after it: the door keeps a moving average of how long an operation stays
-// inside, and when the requests already waiting would take longer than the wait
-// to get through, one more is shed on arrival. So under a storm the queue holds
-// about as many requests as can be served in the wait — the rest hear "come back"
-// in a millisecond and hold no goroutine deep in a handler for the garbage
-// collector to scan — and an admitted request is answered within the wait plus
-// its own work.
+// The wait bounds the whole answer, not only the queue: the door keeps a moving
+// average of how long an operation stays inside, and a request waits for room
+// at most the wait minus that, so that what it does once inside still ends
+// within the wait. A request that could not get in in time anyway is told at once
+// instead of after it: when the requests already waiting would not be through by
+// then, one more is shed on arrival. So under a storm the queue holds about as
+// many requests as can be served in the wait — the rest hear "come back" in a
+// millisecond and hold no goroutine deep in a handler for the garbage collector
+// to scan.
 type admission struct {
 	door    chan struct{}
 	wait    time.Duration
@@ -73,14 +74,16 @@ func (d *admission) admit(ctx context.Context) (func(), error) {
 	}, nil
 }
 
-// queue waits for room, unless the requests ahead would take longer than the wait.
+// queue waits for room, for as long as leaves time for the operation itself
+// within the wait, unless the requests ahead would not be through by then.
 func (d *admission) queue(ctx context.Context) error {
 	ahead := d.waiting.Add(1)
 	defer d.waiting.Add(-1)
-	if d.drain(ahead) > d.wait {
+	budget := d.wait - time.Duration(d.inside.Load())
+	if d.drain(ahead) > budget || budget <= 0 {
 		return shed(d.drain(ahead))
 	}
-	t := time.NewTimer(d.wait)
+	t := time.NewTimer(budget)
 	defer t.Stop()
 	select {
 	case d.door <- struct{}{}:

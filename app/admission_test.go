@@ -58,6 +58,13 @@ func TestAdmissionShedsAfterTheWait(t *testing.T) {
 	if n := d.waiting.Load(); n != 0 {
 		t.Fatalf("%d still counted as waiting after being shed", n)
 	}
+	// Operations known to take longer than the wait leave no time to wait in.
+	d.learn(time.Second)
+	_, err = d.admit(context.Background())
+	wantShed(t, err)
+	if n := d.waiting.Load(); n != 0 {
+		t.Fatalf("%d still counted as waiting after being shed", n)
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
