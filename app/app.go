@@ -41,6 +41,18 @@ type Config struct {
 	// may wait for them before a request has to wait for room.
 	BackgroundWorkers int
 	BackgroundQueue   int
+	// Webhooks is true when AUTH_WEBHOOK_URL is set: events selected by
+	// WebhookEvents (types or prefixes ending in "."; empty for all) get a webhook
+	// delivery written with them.
+	Webhooks      bool
+	WebhookEvents []string
+	// The outbox dispatcher (RunDispatcher): a row that keeps failing is retried for
+	// DeliveryMaxAge and then dead; a claim leases DeliveryBatch rows for
+	// DeliveryLease; due rows are looked for every DeliveryPoll.
+	DeliveryMaxAge time.Duration
+	DeliveryLease  time.Duration
+	DeliveryPoll   time.Duration
+	DeliveryBatch  int
 }
 
 // DefaultConfig returns the documented defaults (ARCHITECTURE.md §2, §4).
@@ -58,6 +70,10 @@ func DefaultConfig() Config {
 		DefaultPageSize:   20,
 		BackgroundWorkers: 4,
 		BackgroundQueue:   1024,
+		DeliveryMaxAge:    24 * time.Hour,
+		DeliveryLease:     time.Minute,
+		DeliveryPoll:      time.Second,
+		DeliveryBatch:     16,
 	}
 }
 
@@ -68,6 +84,11 @@ type Deps struct {
 	Throttle      ports.LoginThrottle
 	Sessions      ports.SessionStore
 	Tokens        ports.TokenStore
+	// Events keeps the audit log and Outbox the deliveries; both required.
+	Events ports.EventStore
+	Outbox ports.Outbox
+	// Webhooks posts events to AUTH_WEBHOOK_URL; nil when none is configured.
+	Webhooks      ports.WebhookSender
 	Hasher        ports.Hasher
 	AccessTokens  ports.AccessTokens
 	RefreshTokens ports.RefreshTokens
@@ -87,6 +108,8 @@ type App struct {
 	Deps
 	cfg   Config
 	queue *queue // nil without AsyncNotify
+	// wake tells RunDispatcher that this instance just wrote deliveries.
+	wake chan struct{}
 }
 
 // New returns the use cases over deps. A nil Logger discards logs. With
@@ -98,10 +121,13 @@ func New(deps Deps, cfg Config) *App {
 	if deps.Identifiers == nil {
 		panic("app.New: Deps.Identifiers is required")
 	}
+	if deps.Events == nil || deps.Outbox == nil {
+		panic("app.New: Deps.Events and Deps.Outbox are required")
+	}
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
-	a := &App{Deps: deps, cfg: cfg}
+	a := &App{Deps: deps, cfg: cfg, wake: make(chan struct{}, 1)}
 	if cfg.AsyncNotify {
 		a.queue = newQueue(cfg.BackgroundWorkers, cfg.BackgroundQueue)
 	}
@@ -114,6 +140,9 @@ type Principal struct {
 	SessionID string
 	Role      domain.Role
 	Fresh     bool
+	// Client is where the request came from, for the events it writes; the HTTP
+	// adapter fills it in after Authenticate.
+	Client Client
 
 	// account is the caller's account as Authenticate read it, so that the use
 	// cases of the same request (Me, ChangePassword, DeleteAccount) need not read
@@ -134,11 +163,4 @@ type TokenPair struct {
 	// instead of rotating it (a client race, or a token one step behind within the
 	// reuse grace), so that operators can tell those from rotations.
 	Replayed bool
-}
-
-// Client describes where a request came from, stored on sessions for the user's
-// own review.
-type Client struct {
-	IP        string
-	UserAgent string
 }

@@ -31,3 +31,11 @@ const (
 func (s LogoutScope) Valid() bool {
 	return s == LogoutSession || s == LogoutOthers || s == LogoutAll
 }
+
+// Assurance returns how the session was opened: its authenticator assurance level
+// (NIST SP 800-63B) and authentication methods (RFC 8176). Every session so far is
+// opened by a password alone; this one method is where the levels of a second
+// factor (ARCHITECTURE.md §8) come in.
+func (s *Session) Assurance() (aal string, amr []string) {
+	return "aal1", []string{"pwd"}
+}

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"github.com/authd/authd/adapters/aesgcm"
 	"bufio"
 	"bytes"
 	"context"
@@ -211,6 +212,7 @@ func newEnvWith(t testing.TB, backend string, s envSetup) *env {
 	hasher := argon2.New(params, s.hashSlots, hashOptions...)
 	core := app.New(app.Deps{
 		Users: b.Users(), Credentials: b.Credentials(), Throttle: b.Throttle(), Sessions: b.Sessions(), Tokens: b.Tokens(),
+		Events: b.Events(), Outbox: b.Outbox(), Sealer: testSealer(t),
 		Hasher:        hasher,
 		AccessTokens:  issuer,
 		RefreshTokens: codec,
@@ -572,4 +574,18 @@ func (s liveServer) postDeclaring(t testing.TB, path string, n int) response {
 	r := response{Status: res.StatusCode, Header: res.Header, Body: out}
 	validate(t, "POST", path, r)
 	return r
+}
+
+// testSealer is an AES-256-GCM sealer under a fresh random key.
+func testSealer(t testing.TB) *aesgcm.Sealer {
+	t.Helper()
+	key, err := aesgcm.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := aesgcm.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -56,6 +56,7 @@ const (
 	revokedUserDeleted    = "user_deleted"
 	revokedUserDisabled   = "user_disabled"
 	revokedRefreshReuse   = "refresh_reuse"
+	revokedByUser         = "revoked_by_user"
 )
 
 func newOutcomes(reg *prometheus.Registry) *outcomes {
@@ -89,7 +90,7 @@ func newOutcomes(reg *prometheus.Registry) *outcomes {
 		o.refreshes.WithLabelValues(v)
 	}
 	for _, v := range []string{revokedLogout, revokedLogoutOthers, revokedLogoutAll, revokedPasswordChange,
-		revokedPasswordReset, revokedAccountDeleted, revokedUserDeleted, revokedUserDisabled, revokedRefreshReuse} {
+		revokedPasswordReset, revokedAccountDeleted, revokedUserDeleted, revokedUserDisabled, revokedRefreshReuse, revokedByUser} {
 		o.revocations.WithLabelValues(v)
 	}
 	return o
