@@ -160,6 +160,9 @@ type envSetup struct {
 	// notifier, when not nil, wraps the recording mailbox (a mail server that is
 	// slow or held, say); the mailbox still records what gets through.
 	notifier func(ports.Notifier) ports.Notifier
+	// tokens, when not nil, wraps the backend's token store (one that holds its
+	// writes, say).
+	tokens func(ports.TokenStore) ports.TokenStore
 }
 
 // newEnvWith is newEnv with the choices of s.
@@ -210,8 +213,12 @@ func newEnvWith(t testing.TB, backend string, s envSetup) *env {
 	// As in cmd/authd, the queue wait is observed into the registry.
 	hashOptions := append([]argon2.Option{argon2.WithWaitObserver(metrics.RegisterHashQueueWait(registry))}, s.hashOptions...)
 	hasher := argon2.New(params, s.hashSlots, hashOptions...)
+	tokens := b.Tokens()
+	if s.tokens != nil {
+		tokens = s.tokens(tokens)
+	}
 	core := app.New(app.Deps{
-		Users: b.Users(), Credentials: b.Credentials(), Throttle: b.Throttle(), Sessions: b.Sessions(), Tokens: b.Tokens(),
+		Users: b.Users(), Credentials: b.Credentials(), Throttle: b.Throttle(), Sessions: b.Sessions(), Tokens: tokens,
 		Events: b.Events(), Outbox: b.Outbox(), Sealer: testSealer(t),
 		Hasher:        hasher,
 		AccessTokens:  issuer,
@@ -588,4 +595,20 @@ func testSealer(t testing.TB) *aesgcm.Sealer {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// settle waits for the background queue and then delivers the outbox, as the
+// dispatcher of a running authd would.
+func (e *env) settle(t testing.TB) {
+	t.Helper()
+	e.core.Drain()
+	for {
+		n, err := e.core.DispatchOnce(context.Background())
+		if err != nil {
+			t.Fatalf("DispatchOnce: %v", err)
+		}
+		if n == 0 {
+			return
+		}
+	}
 }
