@@ -79,11 +79,11 @@ func DefaultConfig() Config {
 
 // Deps are the ports the use cases drive.
 type Deps struct {
-	Users         ports.UserStore
-	Credentials   ports.CredentialStore
-	Throttle      ports.LoginThrottle
-	Sessions      ports.SessionStore
-	Tokens        ports.TokenStore
+	Users       ports.UserStore
+	Credentials ports.CredentialStore
+	Throttle    ports.LoginThrottle
+	Sessions    ports.SessionStore
+	Tokens      ports.TokenStore
 	// Events keeps the audit log and Outbox the deliveries; both required.
 	Events ports.EventStore
 	Outbox ports.Outbox

@@ -1,10 +1,10 @@
 package app_test
 
 import (
-	"github.com/authd/authd/adapters/aesgcm"
 	"context"
 	"crypto/rand"
 	"errors"
+	"github.com/authd/authd/adapters/aesgcm"
 	"sync"
 	"testing"
 	"time"

@@ -68,7 +68,9 @@ func (u fakeUsers) Update(ctx context.Context, _ string, change func(*domain.Use
 	_, err := change(&cp)
 	return &cp, err
 }
-func (u fakeUsers) Delete(ctx context.Context, _ string, _ domain.Effects) error { return u.f.do(ctx, "Users.Delete") }
+func (u fakeUsers) Delete(ctx context.Context, _ string, _ domain.Effects) error {
+	return u.f.do(ctx, "Users.Delete")
+}
 func (u fakeUsers) List(ctx context.Context, _ string, _ int) ([]domain.User, error) {
 	return []domain.User{*theUser}, u.f.do(ctx, "Users.List")
 }

@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"github.com/authd/authd/adapters/aesgcm"
 	"bufio"
 	"bytes"
 	"context"
@@ -9,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"github.com/authd/authd/adapters/aesgcm"
 	"io"
 	"net"
 	"net/http"

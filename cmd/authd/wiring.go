@@ -53,7 +53,7 @@ type Main struct {
 	// stopDispatch ends the outbox dispatcher; dispatched is closed when it has.
 	stopDispatch context.CancelFunc
 	dispatched   chan struct{}
-	metrics   *metricsServer
+	metrics      *metricsServer
 }
 
 // Open opens the database (migrating it unless AUTH_MIGRATE_ON_START=false), loads or
