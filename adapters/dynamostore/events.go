@@ -143,25 +143,27 @@ func (es *EventStore) List(ctx context.Context, f domain.EventFilter) ([]domain.
 	} else {
 		in.ConsistentRead = aws.Bool(true)
 	}
-	cond := "#pk = :pk AND begins_with(#sk, :prefix)"
-	values[":prefix"] = str(skPrefix)
+	cond := "#pk = :pk"
+	if skPrefix != "" {
+		cond = "#pk = :pk AND begins_with(#sk, :prefix)"
+		values[":prefix"] = str(skPrefix)
+	}
 	switch {
 	case f.Before != "" && !f.Since.IsZero():
 		cond = "#pk = :pk AND #sk BETWEEN :low AND :high"
 		values[":low"], values[":high"] = str(skPrefix+domain.IDFloor(f.Since)), str(skPrefix+f.Before)
-		delete(values, ":prefix")
 	case f.Before != "":
 		cond = "#pk = :pk AND #sk < :high"
 		values[":high"] = str(skPrefix + f.Before)
-		if skPrefix != "" {
-			cond = "#pk = :pk AND #sk BETWEEN :prefix AND :high"
-		} else {
-			delete(values, ":prefix")
-		}
 	case !f.Since.IsZero():
 		cond = "#pk = :pk AND #sk >= :low"
 		values[":low"] = str(skPrefix + domain.IDFloor(f.Since))
+	}
+	if cond != "#pk = :pk AND begins_with(#sk, :prefix)" {
 		delete(values, ":prefix")
+	}
+	if !strings.Contains(cond, "#sk") {
+		delete(names, "#sk")
 	}
 	if f.Type != "" {
 		names["#type"] = "type"

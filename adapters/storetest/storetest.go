@@ -34,6 +34,8 @@ func Run(t *testing.T, open func(t *testing.T) ports.Backend) {
 		{"Secrets", testSecrets},
 		{"Races", testRaces},
 		{"UpdateRaces", testUpdateRaces},
+		{"Events", testEvents},
+		{"Outbox", testOutbox},
 		{"Backend", testBackend},
 	}
 	for _, s := range suites {
