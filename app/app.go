@@ -5,6 +5,7 @@ package app
 
 import (
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/authd/authd/domain"
@@ -110,6 +111,9 @@ type App struct {
 	queue *queue // nil without AsyncNotify
 	// wake tells RunDispatcher that this instance just wrote deliveries.
 	wake chan struct{}
+	// idMu guards lastEventID, the latest event id made (see newEventID).
+	idMu        sync.Mutex
+	lastEventID string
 }
 
 // New returns the use cases over deps. A nil Logger discards logs. With

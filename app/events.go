@@ -41,7 +41,7 @@ func (a *App) record(o origin, t domain.EventType, userID string, data map[strin
 	if !t.Valid() {
 		return domain.Effects{}, fmt.Errorf("app: event type %q is not in domain.EventTypes", t)
 	}
-	id, err := a.newID()
+	id, err := a.newEventID()
 	if err != nil {
 		return domain.Effects{}, err
 	}
@@ -57,6 +57,23 @@ func (a *App) record(o origin, t domain.EventType, userID string, data map[strin
 		fx.Deliveries = append(fx.Deliveries, d)
 	}
 	return fx, nil
+}
+
+// newEventID returns a UUIDv7 greater than every event id this App made before, so
+// that events of one instance list in the order they happened even within one
+// millisecond (a refresh-token reuse writes two).
+func (a *App) newEventID() (string, error) {
+	id, err := a.newID()
+	if err != nil {
+		return "", err
+	}
+	a.idMu.Lock()
+	defer a.idMu.Unlock()
+	if id <= a.lastEventID {
+		id = domain.NextID(a.lastEventID)
+	}
+	a.lastEventID = id
+	return id, nil
 }
 
 // wantsWebhook reports whether events of type t are sent to the webhook.
