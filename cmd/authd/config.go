@@ -203,6 +203,7 @@ func (c *Config) normalize() {
 	c.CORSOrigins = trimList(c.CORSOrigins)
 	c.TrustedProxies = trimList(c.TrustedProxies)
 	c.JWTKeys = trimList(c.JWTKeys)
+	c.WebhookEvents = trimList(c.WebhookEvents)
 	c.LogLevel = strings.ToLower(strings.TrimSpace(c.LogLevel))
 	c.LogFormat = strings.ToLower(strings.TrimSpace(c.LogFormat))
 	if c.HashConcurrency == 0 {
