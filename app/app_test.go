@@ -15,6 +15,7 @@ import (
 	"github.com/authd/authd/adapters/jwt"
 	"github.com/authd/authd/app"
 	"github.com/authd/authd/domain"
+	"github.com/authd/authd/ports"
 )
 
 // The use cases are exercised through HTTP in adapters/http over every backend;
@@ -29,6 +30,8 @@ type clock struct {
 func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 
 func (c *clock) advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+
+func (c *clock) set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
 
 // outbox records the clear tokens the app hands to its notifier, each after delay
 // (a slow mail server).
@@ -57,9 +60,10 @@ func (o *outbox) SendPasswordReset(_ context.Context, u domain.User, token strin
 }
 
 type fixture struct {
-	app   *app.App
-	clock *clock
-	mail  *outbox
+	app    *app.App
+	clock  *clock
+	mail   *outbox
+	outbox ports.Outbox
 }
 
 func newFixture(t *testing.T, adjust func(*app.Config)) *fixture {
@@ -108,7 +112,7 @@ func newFixtureOn(t *testing.T, backend string, wrap func(*app.Deps), adjust fun
 	if wrap != nil {
 		wrap(&deps)
 	}
-	return &fixture{app: app.New(deps, cfg), clock: c, mail: mail}
+	return &fixture{app: app.New(deps, cfg), clock: c, mail: mail, outbox: b.Outbox()}
 }
 
 const password = "correct horse battery"

@@ -121,15 +121,15 @@ func (a *App) maxAge() time.Duration {
 	return 24 * time.Hour
 }
 
-// retryDelay is the wait after the attempts-th failed attempt: 1 s doubling up to
-// 10 minutes, with "equal jitter" (between half and all of it), so that rows that
-// failed together do not all come back at one instant.
+// retryDelay is the wait after the attempts-th failed attempt: 1 s, doubling, plus
+// up to half of it again at random (so that rows that failed together do not all
+// come back at one instant), never more than 10 minutes.
 func retryDelay(attempts int) time.Duration {
 	d := retryMax
 	if attempts >= 1 && attempts <= 30 {
 		d = min(retryBase<<(attempts-1), retryMax)
 	}
-	return d/2 + rand.N(d/2+1)
+	return min(d+rand.N(d/2+1), retryMax)
 }
 
 // send performs one attempt of d.
