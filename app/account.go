@@ -36,7 +36,15 @@ func (a *App) ChangePassword(ctx context.Context, p Principal, current, next str
 	if err != nil {
 		return err
 	}
-	return a.Credentials.ChangePassword(ctx, u.ID, hash, p.SessionID, a.Clock.Now(), domain.Effects{})
+	fx, err := a.record(by(p), domain.EventPasswordChange, u.ID, nil)
+	if err != nil {
+		return err
+	}
+	if err := a.Credentials.ChangePassword(ctx, u.ID, hash, p.SessionID, a.Clock.Now(), fx); err != nil {
+		return err
+	}
+	a.effectsDelivered(ctx, fx)
+	return nil
 }
 
 // DeleteAccount removes the caller's account with its sessions and tokens after
@@ -61,7 +69,15 @@ func (a *App) DeleteAccount(ctx context.Context, p Principal, password string) e
 	if err := a.checkPassword(ctx, u, password); err != nil {
 		return err
 	}
-	return a.Users.Delete(ctx, u.ID, domain.Effects{})
+	fx, err := a.record(by(p), domain.EventUserDeleted, u.ID, map[string]any{"by": "self"})
+	if err != nil {
+		return err
+	}
+	if err := a.Users.Delete(ctx, u.ID, fx); err != nil {
+		return err
+	}
+	a.effectsDelivered(ctx, fx)
+	return nil
 }
 
 // ForgotPassword mails a password-reset token (valid one hour, replacing earlier
@@ -70,11 +86,11 @@ func (a *App) DeleteAccount(ctx context.Context, p Principal, password string) e
 // mailLink), so the answer is the same, and takes as long, whether or not it does.
 // Returns validation_failed for a malformed address, unavailable when the
 // background queue stays full for as long as ctx allows.
-func (a *App) ForgotPassword(ctx context.Context, email string) error {
-	return a.mailLink(ctx, email, linkMail{
-		kind: "password_reset", token: domain.TokenPasswordReset, ttl: domain.PasswordResetTokenTTL,
+func (a *App) ForgotPassword(ctx context.Context, email string, c Client) error {
+	return a.mailLink(ctx, email, c, linkMail{
+		kind: domain.MailPasswordReset, token: domain.TokenPasswordReset, ttl: domain.PasswordResetTokenTTL,
+		event:  domain.EventPasswordResetRequested,
 		wanted: func(u *domain.User) bool { return u.Status != domain.StatusDisabled },
-		send:   a.Notifier.SendPasswordReset,
 	})
 }
 
@@ -82,7 +98,7 @@ func (a *App) ForgotPassword(ctx context.Context, email string) error {
 // in one store step, then forgets the back-off of the account's e-mail and
 // username. The password is checked first, so a refused password leaves
 // the token usable. Returns validation_failed, token_invalid, token_expired.
-func (a *App) ResetPassword(ctx context.Context, token, password string) error {
+func (a *App) ResetPassword(ctx context.Context, token, password string, c Client) error {
 	if err := validate(
 		requiredField("token", token),
 		domain.ValidatePassword("new_password", password),
@@ -98,10 +114,15 @@ func (a *App) ResetPassword(ctx context.Context, token, password string) error {
 	if err != nil {
 		return err
 	}
-	u, err := a.Tokens.ConsumeReset(ctx, HashToken(token), hash, a.Clock.Now(), domain.Effects{})
+	fx, err := a.record(anonymous(c), domain.EventPasswordReset, "", nil)
 	if err != nil {
 		return err
 	}
+	u, err := a.Tokens.ConsumeReset(ctx, HashToken(token), hash, a.Clock.Now(), fx)
+	if err != nil {
+		return err
+	}
+	a.effectsDelivered(ctx, fx)
 	// The owner proved the mailbox and chose a new password: a back-off that
 	// guessers caused no longer keeps them out. Forgetting it is not part of the
 	// reset's own step, so a failure here is logged, not returned.

@@ -99,19 +99,57 @@ func (a *App) UpdateUser(ctx context.Context, p Principal, id string, patch User
 	}
 	now := a.Clock.Now()
 	disabling := false
+	var fx domain.Effects
 	u, err := a.Users.Update(ctx, id, func(u *domain.User) (domain.Effects, error) {
+		before := *u
 		disabling = patch.apply(u, now)
-		return domain.Effects{}, nil
+		var err error
+		fx, err = a.userUpdated(p, &before, u)
+		return fx, err
 	})
 	if err != nil {
 		return nil, err
 	}
+	a.effectsDelivered(ctx, fx)
 	if disabling {
-		if _, err := a.Sessions.RevokeAll(ctx, u.ID, "", now, domain.Effects{}); err != nil {
+		revoked, err := a.record(by(p), domain.EventSessionRevoked, u.ID, map[string]any{"reason": "account_disabled"})
+		if err != nil {
 			return nil, err
 		}
+		if _, err := a.Sessions.RevokeAll(ctx, u.ID, "", now, revoked); err != nil {
+			return nil, err
+		}
+		a.effectsDelivered(ctx, revoked)
 	}
 	return u, nil
+}
+
+// userUpdated is the user.updated event of a change from before to after: the
+// names of the fields that changed, and the new role and status when those did.
+// A patch that changed nothing records nothing.
+func (a *App) userUpdated(p Principal, before, after *domain.User) (domain.Effects, error) {
+	var changed []string
+	data := map[string]any{}
+	for _, f := range []struct {
+		name     string
+		old, new string
+	}{
+		{"name", before.Name, after.Name}, {"username", before.Username, after.Username},
+		{"mobile", before.Mobile, after.Mobile}, {"role", string(before.Role), string(after.Role)},
+		{"status", string(before.Status), string(after.Status)},
+	} {
+		if f.old != f.new {
+			changed = append(changed, f.name)
+			if f.name == "role" || f.name == "status" {
+				data[f.name] = f.new
+			}
+		}
+	}
+	if len(changed) == 0 {
+		return domain.Effects{}, nil
+	}
+	data["changed"] = changed
+	return a.record(by(p), domain.EventUserUpdated, after.ID, data)
 }
 
 // validate checks the patch's values on their own; none depends on the account.
@@ -169,7 +207,15 @@ func (a *App) DeleteUser(ctx context.Context, p Principal, id string) error {
 	if !p.Fresh {
 		return domain.Errorf(domain.CodeFreshTokenRequired, "Deleting a user needs a token from a recent login; log in again.")
 	}
-	return a.Users.Delete(ctx, id, domain.Effects{})
+	fx, err := a.record(by(p), domain.EventUserDeleted, id, map[string]any{"by": "admin"})
+	if err != nil {
+		return err
+	}
+	if err := a.Users.Delete(ctx, id, fx); err != nil {
+		return err
+	}
+	a.effectsDelivered(ctx, fx)
+	return nil
 }
 
 // AdminActivate activates a pending account without its token; an active account
@@ -183,16 +229,26 @@ func (a *App) AdminActivate(ctx context.Context, p Principal, id string) (*domai
 		return nil, err
 	}
 	now := a.Clock.Now()
-	return a.Users.Update(ctx, id, func(u *domain.User) (domain.Effects, error) {
+	var fx domain.Effects
+	u, err := a.Users.Update(ctx, id, func(u *domain.User) (domain.Effects, error) {
+		fx = domain.Effects{}
 		switch u.Status {
 		case domain.StatusDisabled:
-			return domain.Effects{}, domain.Errorf(domain.CodeConflict,
+			return fx, domain.Errorf(domain.CodeConflict,
 				"The account is disabled; to turn it back on, set its status to active.")
 		case domain.StatusPending:
 			u.Status, u.ActivatedAt, u.UpdatedAt = domain.StatusActive, &now, now
+			var err error
+			fx, err = a.record(by(p), domain.EventUserActivated, u.ID, map[string]any{"by": "admin"})
+			return fx, err
 		}
-		return domain.Effects{}, nil
+		return fx, nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	a.effectsDelivered(ctx, fx)
+	return u, nil
 }
 
 func errForbidden() error {

@@ -5,6 +5,7 @@ package app
 
 import (
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/authd/authd/domain"
@@ -53,6 +54,18 @@ type Config struct {
 	// AdminRequireMFA makes every user-administration call refuse admin sessions
 	// below aal2 (AUTH_ADMIN_REQUIRE_MFA).
 	AdminRequireMFA bool
+	// Webhooks is true when AUTH_WEBHOOK_URL is set: events selected by
+	// WebhookEvents (types or prefixes ending in "."; empty for all) get a webhook
+	// delivery written with them.
+	Webhooks      bool
+	WebhookEvents []string
+	// The outbox dispatcher (RunDispatcher): a row that keeps failing is retried for
+	// DeliveryMaxAge and then dead; a claim leases DeliveryBatch rows for
+	// DeliveryLease; due rows are looked for every DeliveryPoll.
+	DeliveryMaxAge time.Duration
+	DeliveryLease  time.Duration
+	DeliveryPoll   time.Duration
+	DeliveryBatch  int
 }
 
 // DefaultConfig returns the documented defaults (ARCHITECTURE.md §2, §4).
@@ -71,16 +84,25 @@ func DefaultConfig() Config {
 		BackgroundWorkers: 4,
 		BackgroundQueue:   1024,
 		MFAIssuer:         "authd",
+		DeliveryMaxAge:    24 * time.Hour,
+		DeliveryLease:     time.Minute,
+		DeliveryPoll:      time.Second,
+		DeliveryBatch:     16,
 	}
 }
 
 // Deps are the ports the use cases drive.
 type Deps struct {
-	Users         ports.UserStore
-	Credentials   ports.CredentialStore
-	Throttle      ports.LoginThrottle
-	Sessions      ports.SessionStore
-	Tokens        ports.TokenStore
+	Users       ports.UserStore
+	Credentials ports.CredentialStore
+	Throttle    ports.LoginThrottle
+	Sessions    ports.SessionStore
+	Tokens      ports.TokenStore
+	// Events keeps the audit log and Outbox the deliveries; both required.
+	Events ports.EventStore
+	Outbox ports.Outbox
+	// Webhooks posts events to AUTH_WEBHOOK_URL; nil when none is configured.
+	Webhooks      ports.WebhookSender
 	Hasher        ports.Hasher
 	AccessTokens  ports.AccessTokens
 	RefreshTokens ports.RefreshTokens
@@ -90,12 +112,10 @@ type Deps struct {
 	// Sealer encrypts the secrets kept at rest (TOTP seeds, tokens waiting in the
 	// outbox); the flows that keep any need it.
 	Sealer ports.Sealer
-	// MFA keeps second factors, recovery codes and mfa tokens; Events the audit
-	// log, for events that change nothing else (a refused code); OTP computes and
-	// checks TOTP codes. The MFA flows need all three.
-	MFA    ports.MFAStore
-	Events ports.EventStore
-	OTP    ports.OTP
+	// MFA keeps second factors, recovery codes and mfa tokens; OTP computes and
+	// checks TOTP codes. The MFA flows need both.
+	MFA ports.MFAStore
+	OTP ports.OTP
 	// Identifiers normalises e-mail addresses and usernames; required.
 	Identifiers ports.Identifiers
 	Logger      *slog.Logger
@@ -110,6 +130,11 @@ type App struct {
 	cfg       Config
 	queue     *queue     // nil without AsyncNotify
 	admission *admission // nil without PasswordWorkLimit
+	// wake tells RunDispatcher that this instance just wrote deliveries.
+	wake chan struct{}
+	// idMu guards lastEventID, the latest event id made (see newEventID).
+	idMu        sync.Mutex
+	lastEventID string
 }
 
 // New returns the use cases over deps. A nil Logger discards logs. With
@@ -121,10 +146,13 @@ func New(deps Deps, cfg Config) *App {
 	if deps.Identifiers == nil {
 		panic("app.New: Deps.Identifiers is required")
 	}
+	if deps.Events == nil || deps.Outbox == nil {
+		panic("app.New: Deps.Events and Deps.Outbox are required")
+	}
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
-	a := &App{Deps: deps, cfg: cfg,
+	a := &App{Deps: deps, cfg: cfg, wake: make(chan struct{}, 1),
 		admission: newAdmission(cfg.PasswordWorkLimit, cfg.PasswordWorkWait, deps.ObservePasswordWait)}
 	if cfg.AsyncNotify {
 		a.queue = newQueue(cfg.BackgroundWorkers, cfg.BackgroundQueue)
@@ -142,6 +170,9 @@ type Principal struct {
 	// step-up decision never rests on a token's word alone.
 	AAL domain.AAL
 	AMR []string
+	// Client is where the request came from, for the events it writes; the HTTP
+	// adapter fills it in after Authenticate.
+	Client Client
 
 	// account is the caller's account as Authenticate read it, so that the use
 	// cases of the same request (Me, ChangePassword, DeleteAccount) need not read
@@ -162,11 +193,4 @@ type TokenPair struct {
 	// instead of rotating it (a client race, or a token one step behind within the
 	// reuse grace), so that operators can tell those from rotations.
 	Replayed bool
-}
-
-// Client describes where a request came from, stored on sessions for the user's
-// own review.
-type Client struct {
-	IP        string
-	UserAgent string
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"github.com/authd/authd/adapters/aesgcm"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/authd/authd/adapters/jwt"
 	"github.com/authd/authd/app"
 	"github.com/authd/authd/domain"
+	"github.com/authd/authd/ports"
 )
 
 // The use cases are exercised through HTTP in adapters/http over every backend;
@@ -28,6 +30,8 @@ type clock struct {
 func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 
 func (c *clock) advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+
+func (c *clock) set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
 
 // outbox records the clear tokens the app hands to its notifier, each after delay
 // (a slow mail server).
@@ -58,9 +62,10 @@ func (o *outbox) SendPasswordReset(_ context.Context, u domain.User, token strin
 }
 
 type fixture struct {
-	app   *app.App
-	clock *clock
-	mail  *outbox
+	app    *app.App
+	clock  *clock
+	mail   *outbox
+	outbox ports.Outbox
 }
 
 func newFixture(t *testing.T, adjust func(*app.Config)) *fixture {
@@ -97,6 +102,7 @@ func newFixtureOn(t *testing.T, backend string, wrap func(*app.Deps), adjust fun
 	mail := &outbox{tokens: map[string]string{}}
 	deps := app.Deps{
 		Users: b.Users(), Credentials: b.Credentials(), Throttle: b.Throttle(), Sessions: b.Sessions(), Tokens: b.Tokens(),
+		Events: b.Events(), Outbox: b.Outbox(), Sealer: testSealer(t),
 		Hasher:        argon2.New(argon2.Params{Memory: 1024, Time: 1, Threads: 1}, 0),
 		AccessTokens:  jwt.NewIssuer(keys, jwt.Options{Issuer: "https://auth.test", Audience: "authd", Now: c.Now}),
 		RefreshTokens: codec,
@@ -108,7 +114,7 @@ func newFixtureOn(t *testing.T, backend string, wrap func(*app.Deps), adjust fun
 	if wrap != nil {
 		wrap(&deps)
 	}
-	return &fixture{app: app.New(deps, cfg), clock: c, mail: mail}
+	return &fixture{app: app.New(deps, cfg), clock: c, mail: mail, outbox: b.Outbox()}
 }
 
 const password = "correct horse battery"
@@ -120,7 +126,7 @@ func (f *fixture) activeUser(t *testing.T, email string) *app.TokenPair {
 	if _, err := f.app.SignUp(ctx, app.SignUpInput{Email: email, Password: password}); err != nil {
 		t.Fatalf("SignUp(%s): %v", email, err)
 	}
-	if _, err := f.app.Activate(ctx, f.mail.tokens[email]); err != nil {
+	if _, err := f.app.Activate(ctx, f.mail.tokens[email], app.Client{}); err != nil {
 		t.Fatalf("Activate(%s): %v", email, err)
 	}
 	pair, err := f.app.Login(ctx, app.LoginInput{Email: email, Password: password})
@@ -143,7 +149,7 @@ func TestRefreshGraceAndReuse(t *testing.T) {
 	f := newFixture(t, nil) // grace 10s
 	first := f.activeUser(t, "grace@example.com")
 
-	second, err := f.app.Refresh(ctx, first.RefreshToken)
+	second, err := f.app.Refresh(ctx, first.RefreshToken, app.Client{})
 	wantCode(t, "first rotation", err, "")
 	if second.RefreshToken == first.RefreshToken {
 		t.Fatal("rotation returned the same refresh token")
@@ -151,20 +157,20 @@ func TestRefreshGraceAndReuse(t *testing.T) {
 
 	// One step behind, within the grace: the current token again, nobody signed out.
 	f.clock.advance(9 * time.Second)
-	again, err := f.app.Refresh(ctx, first.RefreshToken)
+	again, err := f.app.Refresh(ctx, first.RefreshToken, app.Client{})
 	wantCode(t, "one step behind within the grace", err, "")
 	if again.RefreshToken != second.RefreshToken {
 		t.Fatalf("grace refresh gave %q, want the current %q", again.RefreshToken, second.RefreshToken)
 	}
 
 	// The current token still rotates normally afterwards.
-	third, err := f.app.Refresh(ctx, second.RefreshToken)
+	third, err := f.app.Refresh(ctx, second.RefreshToken, app.Client{})
 	wantCode(t, "rotation after a grace answer", err, "")
 
 	// Two steps behind is reuse even inside the grace: the session is revoked.
-	_, err = f.app.Refresh(ctx, first.RefreshToken)
+	_, err = f.app.Refresh(ctx, first.RefreshToken, app.Client{})
 	wantCode(t, "two steps behind", err, domain.CodeRefreshTokenReused)
-	_, err = f.app.Refresh(ctx, third.RefreshToken)
+	_, err = f.app.Refresh(ctx, third.RefreshToken, app.Client{})
 	wantCode(t, "current token after reuse revoked the session", err, domain.CodeTokenRevoked)
 	_, err = f.app.Authenticate(ctx, third.AccessToken)
 	wantCode(t, "access token of the revoked session", err, domain.CodeTokenRevoked)
@@ -175,11 +181,11 @@ func TestRefreshOneStepBehindAfterTheGraceIsReuse(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, nil)
 	first := f.activeUser(t, "late@example.com")
-	if _, err := f.app.Refresh(ctx, first.RefreshToken); err != nil {
+	if _, err := f.app.Refresh(ctx, first.RefreshToken, app.Client{}); err != nil {
 		t.Fatal(err)
 	}
 	f.clock.advance(11 * time.Second)
-	_, err := f.app.Refresh(ctx, first.RefreshToken)
+	_, err := f.app.Refresh(ctx, first.RefreshToken, app.Client{})
 	wantCode(t, "one step behind after the grace", err, domain.CodeRefreshTokenReused)
 }
 
@@ -196,7 +202,7 @@ func TestRefreshConcurrentRotatesOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			pair, err := f.app.Refresh(ctx, first.RefreshToken)
+			pair, err := f.app.Refresh(ctx, first.RefreshToken, app.Client{})
 			if err == nil {
 				got[i] = pair.RefreshToken
 			}
@@ -214,13 +220,13 @@ func TestRefreshConcurrentRotatesOnce(t *testing.T) {
 	}
 	// Exactly one rotation happened: the new token rotates once more, and the
 	// original is now one step behind that (two behind the newest) — reuse.
-	next, err := f.app.Refresh(ctx, got[0])
+	next, err := f.app.Refresh(ctx, got[0], app.Client{})
 	wantCode(t, "rotating the shared new token", err, "")
 	if next.RefreshToken == got[0] {
 		t.Fatal("the shared new token did not rotate")
 	}
 	f.clock.advance(time.Minute)
-	_, err = f.app.Refresh(ctx, first.RefreshToken)
+	_, err = f.app.Refresh(ctx, first.RefreshToken, app.Client{})
 	wantCode(t, "the original token after two rotations", err, domain.CodeRefreshTokenReused)
 }
 
@@ -229,14 +235,14 @@ func TestRefreshRefusals(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, func(c *app.Config) { c.RefreshTTL = time.Hour })
 
-	_, err := f.app.Refresh(ctx, "")
+	_, err := f.app.Refresh(ctx, "", app.Client{})
 	wantCode(t, "empty token", err, domain.CodeTokenMissing)
-	_, err = f.app.Refresh(ctx, "garbage")
+	_, err = f.app.Refresh(ctx, "garbage", app.Client{})
 	wantCode(t, "garbage token", err, domain.CodeTokenInvalid)
 
 	expiring := f.activeUser(t, "expiring@example.com")
 	f.clock.advance(time.Hour)
-	_, err = f.app.Refresh(ctx, expiring.RefreshToken)
+	_, err = f.app.Refresh(ctx, expiring.RefreshToken, app.Client{})
 	wantCode(t, "refresh after the session's lifetime", err, domain.CodeTokenExpired)
 
 	gone := f.activeUser(t, "gone@example.com")
@@ -247,7 +253,7 @@ func TestRefreshRefusals(t *testing.T) {
 	if err := f.app.DeleteAccount(ctx, *me, password); err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.app.Refresh(ctx, gone.RefreshToken)
+	_, err = f.app.Refresh(ctx, gone.RefreshToken, app.Client{})
 	wantCode(t, "refresh of a deleted account", err, domain.CodeTokenRevoked)
 }
 
@@ -340,22 +346,37 @@ func TestListUsersPaging(t *testing.T) {
 	wantCode(t, "non-admin", err, domain.CodeForbidden)
 }
 
-func TestMailsDrainInTheBackground(t *testing.T) {
+func TestDispatcherSendsMailsInTheBackground(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	f := newFixture(t, func(c *app.Config) { c.AsyncNotify = true })
-	// Mails take a while, so only a Drain that really waits can see all three sent.
+	ctx, cancel := context.WithCancel(context.Background())
+	f := newFixture(t, func(c *app.Config) { c.AsyncNotify = true; c.DeliveryPoll = time.Hour })
+	done := make(chan struct{})
+	go func() { defer close(done); f.app.RunDispatcher(ctx) }()
+	defer func() { cancel(); <-done }()
+	// Mails take a while; the sign-ups must not wait for them. The poll is an hour,
+	// so only the wake-up of the instance that wrote the rows can send them in time.
 	f.mail.delay = 100 * time.Millisecond
+	start := time.Now()
 	for _, e := range []string{"m1@example.com", "m2@example.com", "m3@example.com"} {
 		if _, err := f.app.SignUp(ctx, app.SignUpInput{Email: e, Password: password}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	f.app.Drain()
-	f.mail.mu.Lock()
-	defer f.mail.mu.Unlock()
-	if f.mail.sent != 3 {
-		t.Fatalf("after Drain %d mails were sent, want 3", f.mail.sent)
+	if took := time.Since(start); took > 250*time.Millisecond {
+		t.Errorf("three sign-ups took %v with a 100ms mail server, want them not to wait for it", took)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		f.mail.mu.Lock()
+		sent := f.mail.sent
+		f.mail.mu.Unlock()
+		if sent == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("5s after the sign-ups %d mails were sent, want 3", sent)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -400,4 +421,18 @@ func TestRoleChangesCountAtOnce(t *testing.T) {
 	}
 	_, err = f.app.ListUsers(ctx, *root, "", 10)
 	wantCode(t, "demoted admin's existing token on an admin use case", err, domain.CodeForbidden)
+}
+
+// testSealer is an AES-256-GCM sealer under a fresh random key.
+func testSealer(t testing.TB) *aesgcm.Sealer {
+	t.Helper()
+	key, err := aesgcm.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := aesgcm.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -7,12 +7,13 @@ import (
 	"github.com/authd/authd/domain"
 )
 
-// queue is the bounded background queue of work a request must not wait for: the
-// mails, and the account-specific half of "mail me a link" (lookup, token, mail),
-// so that those requests take as long whether or not the address has an account.
-// A fixed pool of workers drains a buffered channel; pending counts the jobs
-// accepted and not yet finished, which is what Drain waits for. It lives in memory,
-// so a crash loses what it holds; the durable outbox (issue 14) replaces it.
+// queue is the bounded background queue of the one kind of work a request must not
+// wait for and the outbox does not carry: the account-specific half of "mail me a
+// link" (lookup, then token and mail into the outbox), so that forgot and resend
+// take as long whether or not the address has an account. Mails themselves never
+// wait here: they are outbox rows, sent by the dispatcher. A fixed pool of workers
+// drains a buffered channel; pending counts the jobs accepted and not yet finished,
+// which is what Drain waits for.
 type queue struct {
 	jobs    chan func()
 	pending sync.WaitGroup
@@ -70,27 +71,8 @@ func (a *App) background(ctx context.Context, job func(context.Context)) error {
 	return a.queue.put(ctx, func() { job(detached) })
 }
 
-// notify hands a mail to the notifier without letting its failure fail the request
-// that caused it; the notifier's error is logged with the reason. With AsyncNotify
-// the mail goes out in the background, so a slow mail server does not slow the
-// request. Should the request's context end while the queue is full, the mail is
-// sent inside the request rather than lost: its token is stored already.
-func (a *App) notify(ctx context.Context, what string, userID string, send func(context.Context) error) {
-	deliver := func(ctx context.Context) { a.deliver(ctx, what, userID, send) }
-	if err := a.background(ctx, deliver); err != nil {
-		deliver(context.WithoutCancel(ctx))
-	}
-}
-
-// deliver sends one mail and logs its failure; it runs wherever its caller does.
-func (a *App) deliver(ctx context.Context, what string, userID string, send func(context.Context) error) {
-	if err := send(ctx); err != nil {
-		a.Logger.ErrorContext(ctx, "notification failed", "kind", what, "user_id", userID, "err", err)
-	}
-}
-
-// Drain waits until every job handed to the background — mails, and the lookups
-// and tokens behind forgot and resend — has finished or failed, so a graceful
+// Drain waits until every job handed to the background — the lookups and tokens
+// behind forgot and resend — has finished or failed, so a graceful
 // shutdown loses no work a request acknowledged. Call it once no more requests
 // arrive (after the HTTP server has shut down).
 func (a *App) Drain() {

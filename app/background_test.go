@@ -16,10 +16,46 @@ import (
 	"github.com/authd/authd/ports"
 )
 
-// Forgot and resend do only the address check inside the request; the lookup, the
-// token and the mail run on the background queue. These tests pin what that queue
-// promises: the same mails as before, nothing lost on Drain, no job dropped when it
-// is full, and failures logged without secrets.
+// Forgot and resend do only the address check inside the request; the lookup and
+// the token with its outbox mail run on the background queue, and the dispatcher
+// sends the mail. These tests pin what that queue promises: the same mails as
+// before, nothing lost on Drain, no job dropped when it is full, and failures
+// logged without secrets.
+
+// settle waits for the background queue and then delivers the outbox, as the
+// dispatcher of a running authd would.
+func (f *fixture) settle(t *testing.T) {
+	t.Helper()
+	f.app.Drain()
+	for {
+		n, err := f.app.DispatchOnce(context.Background())
+		if err != nil {
+			t.Fatalf("DispatchOnce: %v", err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+}
+
+// gatedTokens holds every token write until the test opens the gate, so a test can
+// see what happens while background jobs are pending. entered receives once per
+// job that is waiting.
+type gatedTokens struct {
+	ports.TokenStore
+	gate    chan struct{}
+	entered chan string
+}
+
+func newGatedTokens(next ports.TokenStore) *gatedTokens {
+	return &gatedTokens{TokenStore: next, gate: make(chan struct{}), entered: make(chan string, 64)}
+}
+
+func (g *gatedTokens) Create(ctx context.Context, t *domain.OneTimeToken, fx domain.Effects) error {
+	g.entered <- t.UserID
+	<-g.gate
+	return g.TokenStore.Create(ctx, t, fx)
+}
 
 // gatedMail holds every mail until the test opens the gate, so a test can see what
 // happens while mails are pending. entered receives once per mail that is waiting.
@@ -86,7 +122,7 @@ func TestMailLinksInTheBackground(t *testing.T) {
 		if _, err := f.app.SignUp(ctx, app.SignUpInput{Email: "pending@example.com", Password: password}); err != nil {
 			t.Fatal(err)
 		}
-		f.app.Drain() // the sign-up mail
+		f.settle(t) // the sign-up mail
 		disabled := domain.StatusDisabled
 		dis, err := f.app.Login(ctx, app.LoginInput{Email: "disabled@example.com", Password: password})
 		if err != nil {
@@ -97,12 +133,12 @@ func TestMailLinksInTheBackground(t *testing.T) {
 		}
 
 		// use spends a mailed token the way its link would.
-		reset := func(tok string) error { return f.app.ResetPassword(ctx, tok, "a brand new password") }
-		activate := func(tok string) error { _, err := f.app.Activate(ctx, tok); return err }
+		reset := func(tok string) error { return f.app.ResetPassword(ctx, tok, "a brand new password", app.Client{}) }
+		activate := func(tok string) error { _, err := f.app.Activate(ctx, tok, app.Client{}); return err }
 		forgot, resend := f.app.ForgotPassword, f.app.ResendActivation
 		for _, tc := range []struct {
 			name  string
-			call  func(context.Context, string) error
+			call  func(context.Context, string, app.Client) error
 			email string
 			use   func(string) error // nil: no mail may be sent
 		}{
@@ -116,10 +152,10 @@ func TestMailLinksInTheBackground(t *testing.T) {
 			{"resend, unknown address", resend, "nobody@example.com", nil},
 		} {
 			before, sentBefore := f.mail.latest(tc.email)
-			if err := tc.call(ctx, "  "+strings.ToUpper(tc.email)); err != nil {
+			if err := tc.call(ctx, "  "+strings.ToUpper(tc.email), app.Client{}); err != nil {
 				t.Fatalf("%s: %v, want nil", tc.name, err)
 			}
-			f.app.Drain()
+			f.settle(t)
 			after, sent := f.mail.latest(tc.email)
 			if tc.use == nil {
 				if sent != sentBefore {
@@ -141,51 +177,52 @@ func TestMailLinksInTheBackground(t *testing.T) {
 func TestMailLinksRefuseMalformedAddressesInTheRequest(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, func(c *app.Config) { c.AsyncNotify = true })
-	for name, call := range map[string]func(context.Context, string) error{
+	for name, call := range map[string]func(context.Context, string, app.Client) error{
 		"forgot": f.app.ForgotPassword, "resend": f.app.ResendActivation,
 	} {
-		wantCode(t, name+" with a malformed address", call(context.Background(), "not-an-address"), domain.CodeValidationFailed)
+		wantCode(t, name+" with a malformed address", call(context.Background(), "not-an-address", app.Client{}), domain.CodeValidationFailed)
 	}
 }
 
 func TestDrainWaitsForQueuedWork(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	var gated *gatedMail
-	f := newFixtureOn(t, "sqlite", func(d *app.Deps) { gated = newGatedMail(d.Notifier); d.Notifier = gated },
+	var gated *gatedTokens
+	f := newFixtureOn(t, "sqlite", func(d *app.Deps) { gated = newGatedTokens(d.Tokens); d.Tokens = gated },
 		func(c *app.Config) { c.AsyncNotify = true; c.BackgroundWorkers = 1 })
 	emails := []string{"d1@example.com", "d2@example.com", "d3@example.com"}
 	f.admins(t, emails...)
 
-	// The mails cannot go out yet, so the requests return only if they do not wait.
-	within(t, 5*time.Second, "forgot while the mail server is held", func() {
+	// The tokens cannot be stored yet, so the requests return only if they do not wait.
+	within(t, 5*time.Second, "forgot while the token store is held", func() {
 		for _, e := range emails {
-			if err := f.app.ForgotPassword(ctx, e); err != nil {
+			if err := f.app.ForgotPassword(ctx, e, app.Client{}); err != nil {
 				t.Errorf("ForgotPassword(%s): %v", e, err)
 			}
 		}
 	})
-	<-gated.entered // the first job is at the mail server, the others queue behind it
+	<-gated.entered // the first job is at the store, the others queue behind it
 	drained := make(chan struct{})
 	go func() { f.app.Drain(); close(drained) }()
 	select {
 	case <-drained:
-		t.Fatal("Drain returned while three mails were still held")
+		t.Fatal("Drain returned while three jobs were still held")
 	case <-time.After(200 * time.Millisecond):
 	}
 	close(gated.gate)
 	select {
 	case <-drained:
 	case <-time.After(10 * time.Second):
-		t.Fatal("Drain did not return within 10s of the mail server answering")
+		t.Fatal("Drain did not return within 10s of the store answering")
 	}
+	f.settle(t)
 	for _, e := range emails {
 		tok, _ := f.mail.latest(e)
 		if tok == "" {
 			t.Errorf("after Drain no reset mail for %s", e)
 			continue
 		}
-		if err := f.app.ResetPassword(ctx, tok, "a brand new password"); err != nil {
+		if err := f.app.ResetPassword(ctx, tok, "a brand new password", app.Client{}); err != nil {
 			t.Errorf("reset with the token mailed to %s: %v", e, err)
 		}
 	}
@@ -194,17 +231,17 @@ func TestDrainWaitsForQueuedWork(t *testing.T) {
 func TestFullQueueBlocksRatherThanDrops(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	var gated *gatedMail
-	f := newFixtureOn(t, "sqlite", func(d *app.Deps) { gated = newGatedMail(d.Notifier); d.Notifier = gated },
+	var gated *gatedTokens
+	f := newFixtureOn(t, "sqlite", func(d *app.Deps) { gated = newGatedTokens(d.Tokens); d.Tokens = gated },
 		func(c *app.Config) { c.AsyncNotify = true; c.BackgroundWorkers = 1; c.BackgroundQueue = 1 })
 	f.admins(t, "q1@example.com", "q2@example.com", "q3@example.com", "q4@example.com")
 
-	// q1 holds the only worker at the mail server, q2 fills the one free place.
-	if err := f.app.ForgotPassword(ctx, "q1@example.com"); err != nil {
+	// q1 holds the only worker at the store, q2 fills the one free place.
+	if err := f.app.ForgotPassword(ctx, "q1@example.com", app.Client{}); err != nil {
 		t.Fatal(err)
 	}
 	<-gated.entered
-	if err := f.app.ForgotPassword(ctx, "q2@example.com"); err != nil {
+	if err := f.app.ForgotPassword(ctx, "q2@example.com", app.Client{}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -215,7 +252,7 @@ func TestFullQueueBlocksRatherThanDrops(t *testing.T) {
 	start := time.Now()
 	short, cancel := context.WithDeadline(ctx, start.Add(150*time.Millisecond))
 	defer cancel()
-	err := f.app.ForgotPassword(short, "q3@example.com")
+	err := f.app.ForgotPassword(short, "q3@example.com", app.Client{})
 	wantCode(t, "forgot while the queue is full until the deadline", err, domain.CodeUnavailable)
 	if waited := time.Since(start); waited < 150*time.Millisecond {
 		t.Errorf("forgot on a full queue returned after %v, want it to wait for room until the 150ms deadline", waited)
@@ -223,7 +260,7 @@ func TestFullQueueBlocksRatherThanDrops(t *testing.T) {
 
 	// q4 has no deadline: it waits until the worker makes room.
 	q4 := make(chan error, 1)
-	go func() { q4 <- f.app.ForgotPassword(ctx, "q4@example.com") }()
+	go func() { q4 <- f.app.ForgotPassword(ctx, "q4@example.com", app.Client{}) }()
 	select {
 	case err := <-q4:
 		t.Fatalf("forgot on a full queue returned %v while the queue was still full, want it to wait", err)
@@ -238,7 +275,7 @@ func TestFullQueueBlocksRatherThanDrops(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("forgot still waiting 10s after the queue had room")
 	}
-	f.app.Drain()
+	f.settle(t)
 	for email, want := range map[string]bool{"q1@example.com": true, "q2@example.com": true, "q3@example.com": false, "q4@example.com": true} {
 		if tok, _ := f.mail.latest(email); (tok != "") != want {
 			t.Errorf("mail for %s: token %q, want mailed=%v", email, tok, want)
@@ -303,7 +340,7 @@ func TestMailLinkFailuresAreLoggedNotReturned(t *testing.T) {
 		{"the token cannot be stored", func(d *app.Deps, _ *failingMail) { d.Tokens = failingTokens{d.Tokens} },
 			`"msg":"storing the token of a mail link failed","kind":"password_reset","user_id":"`},
 		{"the mail cannot be sent", func(d *app.Deps, m *failingMail) { d.Notifier = m },
-			`"msg":"notification failed","kind":"password_reset","user_id":"`},
+			`"msg":"delivery failed; will retry","delivery_id":"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -314,10 +351,10 @@ func TestMailLinkFailuresAreLoggedNotReturned(t *testing.T) {
 				tc.wrap(d, mail)
 			}, func(c *app.Config) { c.AsyncNotify = true })
 			f.admins(t, email)
-			if err := f.app.ForgotPassword(context.Background(), email); err != nil {
+			if err := f.app.ForgotPassword(context.Background(), email, app.Client{}); err != nil {
 				t.Fatalf("ForgotPassword: %v, want nil (a background failure is logged, not returned)", err)
 			}
-			f.app.Drain()
+			f.settle(t)
 			out := logs.String()
 			if !strings.Contains(out, tc.want) {
 				t.Errorf("log %q does not contain %q", out, tc.want)

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -12,19 +11,6 @@ import (
 
 // oneTimeTokenBytes is the entropy of activation and reset tokens: 256 bits.
 const oneTimeTokenBytes = 32
-
-// storeToken stores a fresh one-time token of kind for userID (replacing the
-// account's earlier ones of that kind) and returns its clear form.
-func (a *App) storeToken(ctx context.Context, kind domain.TokenKind, userID string, ttl time.Duration) (string, error) {
-	clear, tok, err := a.newOneTimeToken(kind, userID, ttl)
-	if err != nil {
-		return "", err
-	}
-	if err := a.Tokens.Create(ctx, tok, domain.Effects{}); err != nil {
-		return "", err
-	}
-	return clear, nil
-}
 
 // newOneTimeToken returns a fresh clear token and its stored form.
 func (a *App) newOneTimeToken(kind domain.TokenKind, userID string, ttl time.Duration) (string, *domain.OneTimeToken, error) {

@@ -63,7 +63,7 @@ func (a *App) Login(ctx context.Context, in LoginInput) (*TokenPair, error) {
 		if err := a.Hasher.Waste(ctx, in.Password); err != nil {
 			return nil, err
 		}
-		return nil, errInvalidCredentials()
+		return nil, a.loginFailed(ctx, in.Client, "", errInvalidCredentials())
 	}
 	if err != nil {
 		return nil, err
@@ -73,13 +73,13 @@ func (a *App) Login(ctx context.Context, in LoginInput) (*TokenPair, error) {
 		return nil, err
 	}
 	if !ok {
-		return nil, errInvalidCredentials()
+		return nil, a.loginFailed(ctx, in.Client, u.ID, errInvalidCredentials())
 	}
 	if err := a.Throttle.Clear(ctx, key); err != nil {
 		return nil, err
 	}
 	if err := u.CanLogIn(a.cfg.RequireActivation); err != nil {
-		return nil, err
+		return nil, a.loginFailed(ctx, in.Client, u.ID, err)
 	}
 	if rehash {
 		a.rehash(ctx, u, in.Password)
@@ -136,6 +136,23 @@ func (a *App) backoff() domain.Backoff {
 		Max: a.cfg.LockoutMax, Forget: a.cfg.LockoutForget}
 }
 
+// loginFailed records a refused login (login.failed, with the refusal's code as
+// its reason) and returns refusal. The event is the only write a refused login
+// makes, so it is appended on its own. If it cannot be written, the store's error
+// is returned instead: a refusal the audit log missed would be a hole in it.
+func (a *App) loginFailed(ctx context.Context, c Client, userID string, refusal error) error {
+	fx, err := a.record(anonymous(c), domain.EventLoginFailed, userID,
+		map[string]any{"reason": string(domain.ErrorCode(refusal))})
+	if err == nil {
+		err = a.Events.Append(ctx, fx)
+	}
+	if err != nil {
+		return err
+	}
+	a.effectsDelivered(ctx, fx)
+	return refusal
+}
+
 func errInvalidCredentials() error {
 	return domain.Errorf(domain.CodeInvalidCredentials, "The credentials are not valid.")
 }
@@ -153,9 +170,15 @@ func (a *App) openSession(ctx context.Context, u *domain.User, c Client) (*Token
 		ExpiresAt: now.Add(a.cfg.RefreshTTL), UserAgent: truncate(c.UserAgent, 256), IP: c.IP,
 		AAL: domain.AAL1, AMR: []string{domain.AMRPassword}, AuthTime: now,
 	}
-	if err := a.Sessions.Create(ctx, s, domain.Effects{}); err != nil {
+	fx, err := a.record(origin{Client: c, ActorID: u.ID, SessionID: s.ID}, domain.EventLoginSucceeded, u.ID,
+		map[string]any{"method": "pwd"})
+	if err != nil {
 		return nil, err
 	}
+	if err := a.Sessions.Create(ctx, s, fx); err != nil {
+		return nil, err
+	}
+	a.effectsDelivered(ctx, fx)
 	return a.pair(ctx, u, s, true)
 }
 

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/authd/authd/domain"
@@ -119,9 +120,15 @@ func (a *App) LoginMFA(ctx context.Context, in LoginMFAInput) (*TokenPair, error
 	if err != nil {
 		return nil, err
 	}
-	if err := a.Sessions.Create(ctx, s, domain.Effects{}); err != nil {
+	fx, err := a.record(origin{Client: in.Client, ActorID: u.ID, SessionID: s.ID}, domain.EventLoginSucceeded, u.ID,
+		map[string]any{"method": method})
+	if err != nil {
 		return nil, err
 	}
+	if err := a.Sessions.Create(ctx, s, fx); err != nil {
+		return nil, err
+	}
+	a.effectsDelivered(ctx, fx)
 	return a.pair(ctx, u, s, true)
 }
 
@@ -162,21 +169,26 @@ func (a *App) useRecoveryCode(ctx context.Context, u *domain.User, code string, 
 	if err != nil {
 		return false, err
 	}
-	fx, err := a.mfaEffects(domain.EventRecoveryCodeUsed, u.ID, u.ID, "", c, map[string]any{"remaining": max(before-1, 0)})
+	remaining := max(before-1, 0)
+	fx, err := a.mfaEffects(domain.EventRecoveryCodeUsed, u.ID, u.ID, "", c, map[string]any{"remaining": remaining})
 	if err != nil {
 		return false, err
 	}
-	left, err := a.MFA.UseRecoveryCode(ctx, u.ID, recoveryCodeHash(u.ID, code), fx)
-	if domain.IsCode(err, domain.CodeNotFound) {
-		return false, nil
-	}
+	// The owner is told by mail, written with the use: a notice that a crash
+	// could lose would be no notice.
+	notice, err := a.mailDelivery(domain.MailRecoveryCodeUsed, u.ID, "")
 	if err != nil {
 		return false, err
 	}
-	user := *u
-	a.notify(ctx, "recovery_code_used", u.ID, func(ctx context.Context) error {
-		return a.Notifier.SendRecoveryCodeUsed(ctx, user, left)
-	})
+	notice.Payload = []byte(fmt.Sprintf(`{"remaining":%d}`, remaining))
+	fx.Deliveries = append(fx.Deliveries, notice)
+	if _, err := a.MFA.UseRecoveryCode(ctx, u.ID, recoveryCodeHash(u.ID, code), fx); err != nil {
+		if domain.IsCode(err, domain.CodeNotFound) {
+			return false, nil
+		}
+		return false, err
+	}
+	a.delivered(ctx)
 	return true, nil
 }
 

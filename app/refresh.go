@@ -18,7 +18,7 @@ import (
 //
 // Also returns token_missing, token_invalid, token_expired, token_revoked,
 // account_disabled and account_not_active.
-func (a *App) Refresh(ctx context.Context, token string) (*TokenPair, error) {
+func (a *App) Refresh(ctx context.Context, token string, c Client) (*TokenPair, error) {
 	if token == "" {
 		return nil, domain.Errorf(domain.CodeTokenMissing, "A refresh token is required.")
 	}
@@ -80,9 +80,21 @@ func (a *App) Refresh(ctx context.Context, token string) (*TokenPair, error) {
 		// store lost a rotation; treat it as invalid rather than revoking.
 		return nil, domain.Errorf(domain.CodeTokenInvalid, "The refresh token is not valid.")
 	}
-	if err := a.Sessions.Revoke(ctx, s.ID, a.Clock.Now(), domain.Effects{}); err != nil && !domain.IsCode(err, domain.CodeNotFound) {
+	o := origin{Client: c, SessionID: s.ID}
+	fx, err := a.record(o, domain.EventRefreshReused, s.UserID,
+		map[string]any{"presented": rt.Counter, "current": s.Counter})
+	if err != nil {
 		return nil, err
 	}
+	revoked, err := a.record(o, domain.EventSessionRevoked, s.UserID, map[string]any{"reason": "refresh_reused"})
+	if err != nil {
+		return nil, err
+	}
+	fx = fx.Plus(revoked)
+	if err := a.Sessions.Revoke(ctx, s.ID, a.Clock.Now(), fx); err != nil && !domain.IsCode(err, domain.CodeNotFound) {
+		return nil, err
+	}
+	a.effectsDelivered(ctx, fx)
 	a.Logger.WarnContext(ctx, "refresh token reuse detected; session revoked",
 		"session_id", s.ID, "user_id", s.UserID, "presented", rt.Counter, "current", s.Counter)
 	return nil, domain.Errorf(domain.CodeRefreshTokenReused,

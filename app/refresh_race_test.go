@@ -52,11 +52,11 @@ func TestRefreshLoserGetsTheWinnersPairWhateverTheGrace(t *testing.T) {
 		}
 		held := make(chan result, 1)
 		go func() {
-			p, err := f.app.Refresh(ctx, first.RefreshToken)
+			p, err := f.app.Refresh(ctx, first.RefreshToken, app.Client{})
 			held <- result{p, err}
 		}()
 		<-hold.held
-		winner, err := f.app.Refresh(ctx, first.RefreshToken)
+		winner, err := f.app.Refresh(ctx, first.RefreshToken, app.Client{})
 		if err != nil {
 			close(hold.release)
 			t.Fatalf("winning refresh: %v", err)
@@ -70,7 +70,7 @@ func TestRefreshLoserGetsTheWinnersPairWhateverTheGrace(t *testing.T) {
 		if loser.pair.RefreshToken != winner.RefreshToken {
 			t.Errorf("loser's refresh token differs from the winner's: want the same pair")
 		}
-		if _, err := f.app.Refresh(ctx, winner.RefreshToken); err != nil {
+		if _, err := f.app.Refresh(ctx, winner.RefreshToken, app.Client{}); err != nil {
 			t.Fatalf("refresh with the winner's token afterwards: %v; want the session live", err)
 		}
 	})

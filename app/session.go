@@ -65,20 +65,29 @@ func (a *App) Logout(ctx context.Context, p Principal, scope domain.LogoutScope)
 			Message: "Scope must be one of session, others, all."})
 	}
 	now := a.Clock.Now()
+	reason := map[domain.LogoutScope]string{
+		domain.LogoutSession: "logout", domain.LogoutOthers: "logout_others", domain.LogoutAll: "logout_all",
+	}[scope]
+	fx, err := a.record(by(p), domain.EventSessionRevoked, p.UserID, map[string]any{"reason": reason})
+	if err != nil {
+		return err
+	}
 	switch scope {
 	case domain.LogoutOthers:
-		_, err := a.Sessions.RevokeAll(ctx, p.UserID, p.SessionID, now, domain.Effects{})
-		return err
+		_, err = a.Sessions.RevokeAll(ctx, p.UserID, p.SessionID, now, fx)
 	case domain.LogoutAll:
-		_, err := a.Sessions.RevokeAll(ctx, p.UserID, "", now, domain.Effects{})
-		return err
+		_, err = a.Sessions.RevokeAll(ctx, p.UserID, "", now, fx)
 	default:
-		err := a.Sessions.Revoke(ctx, p.SessionID, now, domain.Effects{})
+		err = a.Sessions.Revoke(ctx, p.SessionID, now, fx)
 		if domain.IsCode(err, domain.CodeNotFound) {
 			return nil
 		}
+	}
+	if err != nil {
 		return err
 	}
+	a.effectsDelivered(ctx, fx)
+	return nil
 }
 
 // Me returns the caller's account. Returns not_found if it was deleted meanwhile.

@@ -14,6 +14,7 @@ type SignUpInput struct {
 	Username string
 	Name     string
 	Mobile   string
+	Client   Client
 }
 
 // SignUp creates an account: pending with an activation mail when activation is
@@ -24,7 +25,10 @@ func (a *App) SignUp(ctx context.Context, in SignUpInput) (*domain.User, error) 
 		return nil, err
 	}
 	if u.Status == domain.StatusPending {
-		if err := a.sendActivation(ctx, u); err != nil {
+		// The account and its activation mail are two store steps; the 201 is
+		// answered only after both, so an acknowledged sign-up always has its mail
+		// in the outbox.
+		if err := a.mailToken(ctx, domain.TokenActivation, domain.MailActivation, u, domain.ActivationTokenTTL, domain.Effects{}); err != nil {
 			return nil, err
 		}
 	}
@@ -74,32 +78,36 @@ func (a *App) createUser(ctx context.Context, in SignUpInput, role domain.Role, 
 		u.Status = domain.StatusActive
 		u.ActivatedAt = &now
 	}
-	if err := a.Users.Create(ctx, u, domain.Effects{}); err != nil {
+	fx, err := a.record(anonymous(in.Client), domain.EventUserCreated, u.ID,
+		map[string]any{"role": string(u.Role), "status": string(u.Status)})
+	if err != nil {
 		return nil, err
 	}
+	if err := a.Users.Create(ctx, u, fx); err != nil {
+		return nil, err
+	}
+	a.effectsDelivered(ctx, fx)
 	return u, nil
 }
 
-// sendActivation stores a new activation token for u (replacing older ones) and
-// mails it. Only storing can fail the caller; a failed mail is logged.
-func (a *App) sendActivation(ctx context.Context, u *domain.User) error {
-	clear, err := a.storeToken(ctx, domain.TokenActivation, u.ID, domain.ActivationTokenTTL)
-	if err != nil {
-		return err
-	}
-	a.notify(ctx, "activation", u.ID, func(ctx context.Context) error {
-		return a.Notifier.SendActivation(ctx, *u, clear)
-	})
-	return nil
-}
-
 // Activate consumes an activation token and activates its account in one store
-// step. Returns validation_failed (empty token), token_invalid, token_expired.
-func (a *App) Activate(ctx context.Context, token string) (*domain.User, error) {
+// step, with its user.activated event. Returns validation_failed (empty token),
+// token_invalid, token_expired.
+func (a *App) Activate(ctx context.Context, token string, c Client) (*domain.User, error) {
 	if token == "" {
 		return nil, domain.Invalid(domain.FieldError{Field: "token", Code: "required", Message: "Token is required."})
 	}
-	return a.Tokens.ConsumeActivation(ctx, HashToken(token), a.Clock.Now(), domain.Effects{})
+	// The account is the token's, which only the store knows: it fills in UserID.
+	fx, err := a.record(anonymous(c), domain.EventUserActivated, "", map[string]any{"by": "token"})
+	if err != nil {
+		return nil, err
+	}
+	u, err := a.Tokens.ConsumeActivation(ctx, HashToken(token), a.Clock.Now(), fx)
+	if err != nil {
+		return nil, err
+	}
+	a.effectsDelivered(ctx, fx)
+	return u, nil
 }
 
 // ResendActivation mails a new activation token if the address belongs to a pending
@@ -107,10 +115,10 @@ func (a *App) Activate(ctx context.Context, token string) (*domain.User, error) 
 // background (see mailLink), so the answer is the same, and takes as long, whether
 // or not it does. Returns validation_failed for a malformed address, unavailable
 // when the background queue stays full for as long as ctx allows.
-func (a *App) ResendActivation(ctx context.Context, email string) error {
-	return a.mailLink(ctx, email, linkMail{
-		kind: "activation", token: domain.TokenActivation, ttl: domain.ActivationTokenTTL,
+func (a *App) ResendActivation(ctx context.Context, email string, c Client) error {
+	return a.mailLink(ctx, email, c, linkMail{
+		kind: domain.MailActivation, token: domain.TokenActivation, ttl: domain.ActivationTokenTTL,
+		event:  domain.EventActivationRequested,
 		wanted: func(u *domain.User) bool { return u.Status == domain.StatusPending },
-		send:   a.Notifier.SendActivation,
 	})
 }

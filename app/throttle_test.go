@@ -107,10 +107,10 @@ func TestCorrectPasswordAndResetForgetTheBackOff(t *testing.T) {
 	_, err := f.app.Login(ctx, app.LoginInput{Email: "owner@example.com", Password: password})
 	wantCode(t, "right password while backing off", err, domain.CodeRateLimited)
 
-	if err := f.app.ForgotPassword(ctx, "owner@example.com"); err != nil {
+	if err := f.app.ForgotPassword(ctx, "owner@example.com", app.Client{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.app.ResetPassword(ctx, f.mail.tokens["owner@example.com"], "a brand new password"); err != nil {
+	if err := f.app.ResetPassword(ctx, f.mail.tokens["owner@example.com"], "a brand new password", app.Client{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.app.Login(ctx, app.LoginInput{Email: "owner@example.com", Password: "a brand new password"}); err != nil {

@@ -176,3 +176,12 @@ func TestIsID(t *testing.T) {
 		}
 	}
 }
+
+func TestNextIDSortsAfter(t *testing.T) {
+	for _, id := range []string{"01a23183-b588-7c66-a560-95eec7d550ae", "01a23183-b588-7c66-a560-95eec7d5509f", "01a23183-b588-7c66-a560-fffffffffff9"} {
+		next := domain.NextID(id)
+		if next <= id || len(next) != len(id) || !domain.IsID(next) || next[:24] != id[:24] {
+			t.Errorf("NextID(%s) = %s, want a valid id just above it with the same head", id, next)
+		}
+	}
+}

@@ -66,3 +66,23 @@ func IDFloor(t time.Time) string {
 	h := hex.EncodeToString(b[:])
 	return h[:8] + "-" + h[8:] + "-7000-8000-000000000000"
 }
+
+// NextID returns the id right after id in sort order, by adding one to its last
+// twelve hex digits (the random tail, leaving version and variant alone). It keeps
+// ids that one process makes within one millisecond in the order it made them.
+func NextID(id string) string {
+	b := []byte(id)
+	for i := len(b) - 1; i >= 24; i-- {
+		switch b[i] {
+		case 'f':
+			b[i] = '0'
+			continue
+		case '9':
+			b[i] = 'a'
+		default:
+			b[i]++
+		}
+		break
+	}
+	return string(b)
+}

@@ -15,6 +15,8 @@ const (
 const (
 	MailActivation    = "activation"
 	MailPasswordReset = "password_reset"
+	// MailRecoveryCodeUsed carries no token; its Payload is {"remaining": n}.
+	MailRecoveryCodeUsed = "recovery_code_used"
 )
 
 // Delivery is one row of the outbox: a mail or webhook call written in the same

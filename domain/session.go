@@ -36,3 +36,13 @@ const (
 func (s LogoutScope) Valid() bool {
 	return s == LogoutSession || s == LogoutOthers || s == LogoutAll
 }
+
+// Assurance returns how the session was opened: its authenticator assurance level
+// (NIST SP 800-63B) and authentication methods (RFC 8176). A session stored before
+// these were recorded reads as what it was: a password login at aal1.
+func (s *Session) Assurance() (aal string, amr []string) {
+	if s.AAL == "" {
+		return string(AAL1), []string{AMRPassword}
+	}
+	return string(s.AAL), s.AMR
+}

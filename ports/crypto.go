@@ -66,3 +66,12 @@ type Sealer interface {
 	// when it was sealed under another key, with another aad, or altered.
 	Open(sealed, aad []byte) ([]byte, error)
 }
+
+// WebhookSender posts events to the operator's webhook endpoint, signed as the
+// Standard Webhooks specification says.
+type WebhookSender interface {
+	// Send posts body as one attempt of the message id (the webhook-id header, the
+	// same on every retry), signed with the attempt's own timestamp. It returns nil
+	// only when the endpoint answered 2xx within the sender's timeout.
+	Send(ctx context.Context, id string, body []byte) error
+}

@@ -143,25 +143,27 @@ func (es *EventStore) List(ctx context.Context, f domain.EventFilter) ([]domain.
 	} else {
 		in.ConsistentRead = aws.Bool(true)
 	}
-	cond := "#pk = :pk AND begins_with(#sk, :prefix)"
-	values[":prefix"] = str(skPrefix)
+	cond := "#pk = :pk"
+	if skPrefix != "" {
+		cond = "#pk = :pk AND begins_with(#sk, :prefix)"
+		values[":prefix"] = str(skPrefix)
+	}
 	switch {
 	case f.Before != "" && !f.Since.IsZero():
 		cond = "#pk = :pk AND #sk BETWEEN :low AND :high"
 		values[":low"], values[":high"] = str(skPrefix+domain.IDFloor(f.Since)), str(skPrefix+f.Before)
-		delete(values, ":prefix")
 	case f.Before != "":
 		cond = "#pk = :pk AND #sk < :high"
 		values[":high"] = str(skPrefix + f.Before)
-		if skPrefix != "" {
-			cond = "#pk = :pk AND #sk BETWEEN :prefix AND :high"
-		} else {
-			delete(values, ":prefix")
-		}
 	case !f.Since.IsZero():
 		cond = "#pk = :pk AND #sk >= :low"
 		values[":low"] = str(skPrefix + domain.IDFloor(f.Since))
+	}
+	if cond != "#pk = :pk AND begins_with(#sk, :prefix)" {
 		delete(values, ":prefix")
+	}
+	if !strings.Contains(cond, "#sk") {
+		delete(names, "#sk")
 	}
 	if f.Type != "" {
 		names["#type"] = "type"
@@ -233,19 +235,17 @@ func (es *EventStore) Purge(ctx context.Context, before time.Time) (int64, error
 			if err != nil {
 				return translate("purge events", err)
 			}
-			var reqs []types.WriteRequest
+			// One DeleteItem each (no BatchWriteItem, so the IAM policy needs no
+			// permission beyond the ones the README lists).
 			for _, item := range page.Items {
 				k, err := keyOf(item)
 				if err != nil {
 					return err
 				}
-				reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k}})
-			}
-			if len(reqs) > 0 {
-				if err := s.batchWrite(ctx, "purge events", reqs); err != nil {
-					return err
+				if _, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.table), Key: k}); err != nil {
+					return translate("purge events", err)
 				}
-				total += int64(len(reqs))
+				total++
 			}
 			if len(page.LastEvaluatedKey) == 0 {
 				return nil
@@ -263,26 +263,4 @@ func (es *EventStore) Purge(ctx context.Context, before time.Time) (int64, error
 		return total, err
 	}
 	return total, nil
-}
-
-// batchWrite runs BatchWriteItem (at most 25 requests), resubmitting what DynamoDB
-// left unprocessed.
-func (s *Store) batchWrite(ctx context.Context, op string, reqs []types.WriteRequest) error {
-	pending := map[string][]types.WriteRequest{s.table: reqs}
-	for attempt := 0; len(pending[s.table]) > 0; attempt++ {
-		if attempt > 0 {
-			if err := pause(ctx, attempt); err != nil {
-				return err
-			}
-		}
-		if attempt == 10 {
-			return retryExhausted(op)
-		}
-		out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
-		if err != nil {
-			return translate(op, err)
-		}
-		pending = out.UnprocessedItems
-	}
-	return nil
 }

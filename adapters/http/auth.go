@@ -56,6 +56,7 @@ func (h *handlers) signUp(c *fiber.Ctx) error {
 	}
 	u, err := h.app.SignUp(c.UserContext(), app.SignUpInput{
 		Email: req.Email, Password: req.Password, Username: req.Username, Name: req.Name, Mobile: req.Mobile,
+		Client: client(c),
 	})
 	if err != nil {
 		return err
@@ -69,7 +70,7 @@ func (h *handlers) activate(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	u, err := h.app.Activate(c.UserContext(), req.Token)
+	u, err := h.app.Activate(c.UserContext(), req.Token, client(c))
 	if err != nil {
 		return err
 	}
@@ -78,13 +79,13 @@ func (h *handlers) activate(c *fiber.Ctx) error {
 
 // mailLink serves the "mail me a link" endpoints (resend activation, forgot
 // password): an address in, 202 out whether or not it has an account.
-func mailLink(send func(ctx context.Context, email string) error) fiber.Handler {
+func mailLink(send func(ctx context.Context, email string, client app.Client) error) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var req emailRequest
 		if err := decodeJSON(c, &req); err != nil {
 			return err
 		}
-		if err := send(c.UserContext(), req.Email); err != nil {
+		if err := send(c.UserContext(), req.Email, client(c)); err != nil {
 			return err
 		}
 		// No body: SendStatus would write the status text, which is not JSON.
@@ -100,7 +101,7 @@ func (h *handlers) login(c *fiber.Ctx) error {
 	}
 	pair, err := h.app.Login(c.UserContext(), app.LoginInput{
 		Email: req.Email, Username: req.Username, Password: req.Password,
-		Client: app.Client{IP: clientIP(c), UserAgent: c.Get(fiber.HeaderUserAgent)},
+		Client: client(c),
 	})
 	if err != nil {
 		return err
@@ -119,7 +120,7 @@ func (h *handlers) refresh(c *fiber.Ctx) error {
 	if token == "" {
 		token = bearerToken(c)
 	}
-	pair, err := h.app.Refresh(c.UserContext(), token)
+	pair, err := h.app.Refresh(c.UserContext(), token, client(c))
 	if err != nil {
 		return err
 	}
@@ -174,7 +175,7 @@ func (h *handlers) resetPassword(c *fiber.Ctx) error {
 		return err
 	}
 	revoked(c, revokedPasswordReset)
-	if err := h.app.ResetPassword(c.UserContext(), req.Token, req.NewPassword); err != nil {
+	if err := h.app.ResetPassword(c.UserContext(), req.Token, req.NewPassword, client(c)); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

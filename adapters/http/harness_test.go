@@ -164,6 +164,9 @@ type envSetup struct {
 	// notifier, when not nil, wraps the recording mailbox (a mail server that is
 	// slow or held, say); the mailbox still records what gets through.
 	notifier func(ports.Notifier) ports.Notifier
+	// tokens, when not nil, wraps the backend's token store (one that holds its
+	// writes, say).
+	tokens func(ports.TokenStore) ports.TokenStore
 }
 
 // newEnvWith is newEnv with the choices of s.
@@ -216,17 +219,14 @@ func newEnvWith(t testing.TB, backend string, s envSetup) *env {
 	if s.wrapHasher != nil {
 		useHasher = s.wrapHasher(hasher)
 	}
-	sealKey, err := aesgcm.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := aesgcm.New(sealKey)
-	if err != nil {
-		t.Fatal(err)
+	tokens := b.Tokens()
+	if s.tokens != nil {
+		tokens = s.tokens(tokens)
 	}
 	core := app.New(app.Deps{
-		Users: b.Users(), Credentials: b.Credentials(), Throttle: b.Throttle(), Sessions: b.Sessions(), Tokens: b.Tokens(),
-		MFA: b.MFA(), Events: b.Events(), OTP: totp.New(), Sealer: sealer,
+		Users: b.Users(), Credentials: b.Credentials(), Throttle: b.Throttle(), Sessions: b.Sessions(), Tokens: tokens,
+		Events: b.Events(), Outbox: b.Outbox(), Sealer: testSealer(t),
+		MFA: b.MFA(), OTP: totp.New(),
 		Hasher:        useHasher,
 		AccessTokens:  issuer,
 		RefreshTokens: codec,
@@ -591,4 +591,34 @@ func (s liveServer) postDeclaring(t testing.TB, path string, n int) response {
 	r := response{Status: res.StatusCode, Header: res.Header, Body: out}
 	validate(t, "POST", path, r)
 	return r
+}
+
+// testSealer is an AES-256-GCM sealer under a fresh random key.
+func testSealer(t testing.TB) *aesgcm.Sealer {
+	t.Helper()
+	key, err := aesgcm.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := aesgcm.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// settle waits for the background queue and then delivers the outbox, as the
+// dispatcher of a running authd would.
+func (e *env) settle(t testing.TB) {
+	t.Helper()
+	e.core.Drain()
+	for {
+		n, err := e.core.DispatchOnce(context.Background())
+		if err != nil {
+			t.Fatalf("DispatchOnce: %v", err)
+		}
+		if n == 0 {
+			return
+		}
+	}
 }

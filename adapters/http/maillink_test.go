@@ -25,24 +25,18 @@ func queued(adjust func(*app.Config)) envSetup {
 	}}
 }
 
-// heldMail keeps every mail at the mail server until the test opens gate;
-// entered receives the address of each mail that starts waiting.
-type heldMail struct {
-	next    ports.Notifier
+// heldTokens keeps every token write at the store until the test opens gate;
+// entered receives the user id of each write that starts waiting.
+type heldTokens struct {
+	ports.TokenStore
 	gate    chan struct{}
 	entered chan string
 }
 
-func (h *heldMail) hold(u domain.User) { h.entered <- u.Email; <-h.gate }
-
-func (h *heldMail) SendActivation(ctx context.Context, u domain.User, token string) error {
-	h.hold(u)
-	return h.next.SendActivation(ctx, u, token)
-}
-
-func (h *heldMail) SendPasswordReset(ctx context.Context, u domain.User, token string) error {
-	h.hold(u)
-	return h.next.SendPasswordReset(ctx, u, token)
+func (h *heldTokens) Create(ctx context.Context, t *domain.OneTimeToken, fx domain.Effects) error {
+	h.entered <- t.UserID
+	<-h.gate
+	return h.TokenStore.Create(ctx, t, fx)
 }
 
 func TestMailLinksThroughTheQueue(t *testing.T) {
@@ -58,7 +52,7 @@ func TestMailLinksThroughTheQueue(t *testing.T) {
 		off := e.login(t, disabled)
 		e.do(t, "PATCH", "/v1/users/"+off.User.ID, map[string]string{"status": "disabled"}, bearer(adm.AccessToken)).expect(t, 200, "")
 		e.signUp(t, pending)
-		e.core.Drain() // the sign-up mail
+		e.settle(t) // the sign-up mail
 		signUpToken := e.mail.activationFor(pending)
 
 		resetWorks := func(t *testing.T, token string) {
@@ -84,7 +78,7 @@ func TestMailLinksThroughTheQueue(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				before := tc.mailed(tc.email)
 				e.do(t, "POST", tc.path, map[string]string{"email": strings.ToUpper(tc.email)}).expect(t, 202, "")
-				e.core.Drain()
+				e.settle(t)
 				after := tc.mailed(tc.email)
 				switch {
 				case tc.use == nil && after != before:
@@ -105,9 +99,9 @@ func TestMailLinksThroughTheQueue(t *testing.T) {
 }
 
 func TestMailLinksWaitForRoomInAFullQueue(t *testing.T) {
-	held := &heldMail{gate: make(chan struct{}), entered: make(chan string, 16)}
+	held := &heldTokens{gate: make(chan struct{}), entered: make(chan string, 16)}
 	s := queued(func(c *app.Config) { c.BackgroundWorkers = 1; c.BackgroundQueue = 1 })
-	s.notifier = func(next ports.Notifier) ports.Notifier { held.next = next; return held }
+	s.tokens = func(next ports.TokenStore) ports.TokenStore { held.TokenStore = next; return held }
 	e := newEnvWith(t, "sqlite", s)
 	emails := []string{uniqEmail("full1"), uniqEmail("full2"), uniqEmail("full3")}
 	for _, email := range emails {
@@ -125,7 +119,7 @@ func TestMailLinksWaitForRoomInAFullQueue(t *testing.T) {
 		defer res.Body.Close()
 		return res.StatusCode, nil
 	}
-	// The first job holds the only worker at the mail server; the second fills the
+	// The first job holds the only worker at the token store; the second fills the
 	// queue's one place.
 	for i, email := range emails[:2] {
 		if status, err := forgot(email); err != nil || status != http.StatusAccepted {
@@ -155,7 +149,7 @@ func TestMailLinksWaitForRoomInAFullQueue(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("forgot still waiting 10s after the queue had room")
 	}
-	e.core.Drain()
+	e.settle(t)
 	for _, email := range emails {
 		if e.mail.resetFor(email) == "" {
 			t.Errorf("no reset mail for %s after Drain: a job was dropped", email)

@@ -68,10 +68,6 @@ type (
 	}
 )
 
-func client(c *fiber.Ctx) app.Client {
-	return app.Client{IP: clientIP(c), UserAgent: c.Get(fiber.HeaderUserAgent)}
-}
-
 func (h *handlers) loginMFA(c *fiber.Ctx) error {
 	var req loginMFARequest
 	if err := decodeJSON(c, &req); err != nil {

@@ -437,10 +437,6 @@ func TestAdminRequireMFA(t *testing.T) {
 
 // The recording notifiers of other tests pass the recovery-code notice through.
 
-func (h *heldMail) SendRecoveryCodeUsed(ctx context.Context, u domain.User, remaining int) error {
-	return h.next.SendRecoveryCodeUsed(ctx, u, remaining)
-}
-
 func (c countingMail) SendRecoveryCodeUsed(ctx context.Context, u domain.User, remaining int) error {
 	return c.next.SendRecoveryCodeUsed(ctx, u, remaining)
 }

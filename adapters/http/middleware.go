@@ -59,8 +59,15 @@ func (h *handlers) authenticate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	p.Client = client(c)
 	c.Locals(principalKey, *p)
 	return c.Next()
+}
+
+// client is where the request came from, for sessions and events: the client IP
+// (AUTH_TRUSTED_PROXIES decides whether X-Forwarded-For counts) and User-Agent.
+func client(c *fiber.Ctx) app.Client {
+	return app.Client{IP: clientIP(c), UserAgent: c.Get(fiber.HeaderUserAgent)}
 }
 
 // principal returns the caller authenticate stored.

@@ -59,6 +59,7 @@ const (
 	revokedRefreshReuse   = "refresh_reuse"
 	revokedMFAEnabled     = "mfa_enabled"
 	revokedMFAReset       = "mfa_reset"
+	revokedByUser         = "revoked_by_user"
 )
 
 func newOutcomes(reg *prometheus.Registry) *outcomes {
@@ -92,7 +93,7 @@ func newOutcomes(reg *prometheus.Registry) *outcomes {
 		o.refreshes.WithLabelValues(v)
 	}
 	for _, v := range []string{revokedLogout, revokedLogoutOthers, revokedLogoutAll, revokedPasswordChange,
-		revokedPasswordReset, revokedAccountDeleted, revokedUserDeleted, revokedUserDisabled, revokedRefreshReuse,
+		revokedPasswordReset, revokedAccountDeleted, revokedUserDeleted, revokedUserDisabled, revokedRefreshReuse, revokedByUser,
 		revokedMFAEnabled, revokedMFAReset} {
 		o.revocations.WithLabelValues(v)
 	}

@@ -175,6 +175,10 @@ func New(a *app.App, opts Options) *fiber.App {
 	r.add(fiber.MethodPost, "/v1/auth/password", auth, h.changePassword)
 	r.add(fiber.MethodPost, "/v1/auth/password/forgot", limit(rl.Forgot), mailLink(a.ForgotPassword))
 	r.add(fiber.MethodPost, "/v1/auth/password/reset", h.resetPassword)
+	r.add(fiber.MethodGet, "/v1/auth/sessions", auth, h.mySessions)
+	r.add(fiber.MethodDelete, "/v1/auth/sessions/:id", auth, h.revokeMySession)
+	r.add(fiber.MethodGet, "/v1/auth/events", auth, h.myEvents)
+	r.add(fiber.MethodGet, "/v1/audit-events", auth, h.listEvents)
 
 	r.add(fiber.MethodGet, "/v1/users", auth, h.listUsers)
 	r.add(fiber.MethodGet, "/v1/users/:id", auth, h.getUser)

@@ -49,7 +49,7 @@ func BenchmarkMailLinkTiming(b *testing.B) {
 			s := services[(i+j)%len(services)]
 			s.round(b, true)
 			b.StopTimer()
-			s.env.core.Drain()
+			s.env.settle(b)
 			b.StartTimer()
 		}
 	}
@@ -145,7 +145,7 @@ func timingAccounts(b *testing.B, e *env) (active, pending []string) {
 		}
 		active, pending = append(active, a), append(pending, p)
 	}
-	e.core.Drain()
+	e.settle(b)
 	return active, pending
 }
 

@@ -35,6 +35,8 @@ func Run(t *testing.T, open func(t *testing.T) ports.Backend) {
 		{"MFA", testMFA},
 		{"Races", testRaces},
 		{"UpdateRaces", testUpdateRaces},
+		{"Events", testEvents},
+		{"Outbox", testOutbox},
 		{"Backend", testBackend},
 	}
 	for _, s := range suites {

@@ -30,7 +30,7 @@ func openBackend(ctx context.Context, cfg Config, migrate bool) (ports.Backend, 
 			ConnMaxLifetime: cfg.DBConnMaxLifetime,
 		})
 	case "dynamodb":
-		b, err = dynamostore.Open(ctx, cfg.DatabaseURL, dynamostore.Options{})
+		b, err = dynamostore.Open(ctx, cfg.DatabaseURL, dynamostore.Options{EventRetention: cfg.AuditRetention})
 	default:
 		return nil, fmt.Errorf("AUTH_DATABASE_URL: unsupported scheme %q", cfg.Backend())
 	}

@@ -111,6 +111,18 @@ type Config struct {
 	MailFrom    string        `env:"MAIL_FROM"`
 	SMTPTimeout time.Duration `env:"SMTP_TIMEOUT" envDefault:"10s"`
 
+	// Webhooks (Standard Webhooks): events whose type AUTH_WEBHOOK_EVENTS selects
+	// (types or prefixes ending in "."; empty for all) are posted to WebhookURL,
+	// signed with WebhookSecret ("whsec_" + base64 of the key). Empty URL: none.
+	WebhookURL    string   `env:"WEBHOOK_URL" secret:"url"`
+	WebhookSecret string   `env:"WEBHOOK_SECRET" secret:"true"`
+	WebhookEvents []string `env:"WEBHOOK_EVENTS"`
+	// DeliveryMaxAge is how long a mail or webhook that keeps failing is retried
+	// before it is marked dead.
+	DeliveryMaxAge time.Duration `env:"DELIVERY_MAX_AGE" envDefault:"24h"`
+	// AuditRetention is how long audit events (and dead deliveries) are kept.
+	AuditRetention time.Duration `env:"AUDIT_RETENTION" envDefault:"2160h"`
+
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info"`
 	LogFormat string `env:"LOG_FORMAT" envDefault:"json"`
 }
@@ -195,6 +207,7 @@ func (c *Config) normalize() {
 	c.CORSOrigins = trimList(c.CORSOrigins)
 	c.TrustedProxies = trimList(c.TrustedProxies)
 	c.JWTKeys = trimList(c.JWTKeys)
+	c.WebhookEvents = trimList(c.WebhookEvents)
 	c.LogLevel = strings.ToLower(strings.TrimSpace(c.LogLevel))
 	c.LogFormat = strings.ToLower(strings.TrimSpace(c.LogFormat))
 	if c.HashConcurrency == 0 {
@@ -222,6 +235,9 @@ func (c Config) AppConfig() app.Config {
 	a.PasswordWorkWait = c.HashQueueTimeout
 	a.MFAIssuer = c.MFAIssuer
 	a.AdminRequireMFA = c.AdminRequireMFA
+	a.Webhooks = c.WebhookURL != ""
+	a.WebhookEvents = c.WebhookEvents
+	a.DeliveryMaxAge = c.DeliveryMaxAge
 	return a
 }
 

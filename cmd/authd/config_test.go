@@ -38,6 +38,7 @@ func defaultConfig() Config {
 		RateLimitWindow: 5 * time.Minute, RateLimitLogin: 30, RateLimitSignup: 30,
 		RateLimitRefresh: 150, RateLimitForgot: 5, RateLimitResend: 5,
 		SMTPTimeout: 10 * time.Second, LogLevel: "info", LogFormat: "json",
+		DeliveryMaxAge: 24 * time.Hour, AuditRetention: 2160 * time.Hour,
 	}
 }
 
@@ -78,6 +79,8 @@ func TestLoadConfig(t *testing.T) {
 			"AUTH_RATE_LIMIT_REFRESH": "3", "AUTH_RATE_LIMIT_FORGOT": "4", "AUTH_RATE_LIMIT_RESEND": "0",
 			"AUTH_SMTP_URL": "smtps://u:p@mail.example.com", "AUTH_MAIL_FROM": "authd <no-reply@example.com>",
 			"AUTH_SMTP_TIMEOUT": "3s", "AUTH_LOG_LEVEL": "DEBUG", "AUTH_LOG_FORMAT": "text",
+			"AUTH_WEBHOOK_URL": "https://hooks.example.com/authd", "AUTH_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+			"AUTH_WEBHOOK_EVENTS": "user., login.failed", "AUTH_DELIVERY_MAX_AGE": "1h", "AUTH_AUDIT_RETENTION": "720h",
 		}, func(c *Config) {
 			*c = Config{
 				DatabaseURL: "postgres://u:p@db:5432/authd?sslmode=disable", MigrateOnStart: false,
@@ -96,6 +99,8 @@ func TestLoadConfig(t *testing.T) {
 				RateLimitRefresh: 3, RateLimitForgot: 4, RateLimitResend: 0,
 				SMTPURL: "smtps://u:p@mail.example.com", MailFrom: "authd <no-reply@example.com>",
 				SMTPTimeout: 3 * time.Second, LogLevel: "debug", LogFormat: "text",
+				WebhookURL: "https://hooks.example.com/authd", WebhookSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+				WebhookEvents: []string{"user.", "login.failed"}, DeliveryMaxAge: time.Hour, AuditRetention: 720 * time.Hour,
 			}
 		}},
 		{"HS256 secret", map[string]string{"AUTH_JWT_SECRET": strings.Repeat("s", 32)}, func(c *Config) {
@@ -195,6 +200,13 @@ func TestLoadConfigRejects(t *testing.T) {
 		{map[string]string{"AUTH_SMTP_URL": "smtp://mail.example.com"}, `AUTH_MAIL_FROM: required when AUTH_SMTP_URL is set`},
 		{map[string]string{"AUTH_MAIL_FROM": "not an address"}, `AUTH_MAIL_FROM: invalid address "not an address"`},
 		{map[string]string{"AUTH_SMTP_TIMEOUT": "0s"}, `AUTH_SMTP_TIMEOUT: must be positive`},
+		{map[string]string{"AUTH_WEBHOOK_URL": "https://hooks.example.com"}, `AUTH_WEBHOOK_SECRET: must be set when AUTH_WEBHOOK_URL is`},
+		{map[string]string{"AUTH_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}, `AUTH_WEBHOOK_URL: must be set when AUTH_WEBHOOK_SECRET is`},
+		{map[string]string{"AUTH_WEBHOOK_URL": "https://hooks.example.com", "AUTH_WEBHOOK_SECRET": "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}, `AUTH_WEBHOOK_SECRET: must start with "whsec_" followed by the base64 of the key`},
+		{map[string]string{"AUTH_WEBHOOK_URL": "ftp://hooks.example.com", "AUTH_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}, `AUTH_WEBHOOK_URL: must be an absolute http or https URL`},
+		{map[string]string{"AUTH_WEBHOOK_EVENTS": "user.created,users."}, `AUTH_WEBHOOK_EVENTS: "users." is neither an event type nor a prefix of one ending in '.'`},
+		{map[string]string{"AUTH_DELIVERY_MAX_AGE": "0s"}, `AUTH_DELIVERY_MAX_AGE: must be positive`},
+		{map[string]string{"AUTH_AUDIT_RETENTION": "-1h"}, `AUTH_AUDIT_RETENTION: must be positive`},
 		{map[string]string{"AUTH_LOG_LEVEL": "verbose"}, `AUTH_LOG_LEVEL: "verbose" is not debug, info, warn or error`},
 		{map[string]string{"AUTH_LOG_FORMAT": "xml"}, `AUTH_LOG_FORMAT: "xml" is not json or text`},
 	}

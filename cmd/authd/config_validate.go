@@ -14,7 +14,20 @@ import (
 	"github.com/authd/authd/adapters/aesgcm"
 	"github.com/authd/authd/adapters/argon2"
 	"github.com/authd/authd/adapters/notify"
+	"github.com/authd/authd/adapters/webhook"
+	"github.com/authd/authd/domain"
 )
+
+// webhookFilterValid reports whether f names an event type or is a prefix, ending
+// in ".", of one.
+func webhookFilterValid(f string) bool {
+	for _, i := range domain.EventTypes {
+		if domain.MatchesEventFilter(i.Type, f) {
+			return true
+		}
+	}
+	return false
+}
 
 // Minimum key sizes: 256 bits, the HMAC-SHA256 block of security.
 const (
@@ -125,6 +138,28 @@ func (c *Config) validate(failed map[string]bool) []error {
 		}
 	}
 	positive("AUTH_SMTP_TIMEOUT", c.SMTPTimeout)
+	positive("AUTH_DELIVERY_MAX_AGE", c.DeliveryMaxAge)
+	positive("AUTH_AUDIT_RETENTION", c.AuditRetention)
+	if c.WebhookURL != "" || c.WebhookSecret != "" {
+		_, err := webhook.New(c.WebhookURL, c.WebhookSecret, webhook.Options{})
+		switch {
+		case c.WebhookURL == "":
+			check("AUTH_WEBHOOK_URL", errors.New("must be set when AUTH_WEBHOOK_SECRET is"))
+		case c.WebhookSecret == "":
+			check("AUTH_WEBHOOK_SECRET", errors.New("must be set when AUTH_WEBHOOK_URL is"))
+		case err != nil:
+			if _, serr := webhook.ParseSecret(c.WebhookSecret); serr != nil {
+				check("AUTH_WEBHOOK_SECRET", serr)
+			} else {
+				check("AUTH_WEBHOOK_URL", errors.New("must be an absolute http or https URL"))
+			}
+		}
+	}
+	for _, f := range c.WebhookEvents {
+		if !webhookFilterValid(f) {
+			check("AUTH_WEBHOOK_EVENTS", fmt.Errorf("%q is neither an event type nor a prefix of one ending in '.'", f))
+		}
+	}
 
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

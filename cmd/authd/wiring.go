@@ -18,8 +18,10 @@ import (
 	httpapi "github.com/authd/authd/adapters/http"
 	"github.com/authd/authd/adapters/identifiers"
 	"github.com/authd/authd/adapters/jwt"
+	"github.com/authd/authd/adapters/metrics"
 	"github.com/authd/authd/adapters/notify"
 	"github.com/authd/authd/adapters/totp"
+	"github.com/authd/authd/adapters/webhook"
 	"github.com/authd/authd/app"
 	"github.com/authd/authd/ports"
 )
@@ -44,10 +46,15 @@ type Main struct {
 	purge purger
 	// bound is AUTH_LISTEN bound by serve before Open; Start serves on it.
 	bound net.Listener
+	// events is the unbounded audit log, for its retention purge.
+	events ports.EventStore
 	// stopPurge ends the purge loop; purged is closed when it has ended.
 	stopPurge context.CancelFunc
 	purged    chan struct{}
-	metrics   *metricsServer
+	// stopDispatch ends the outbox dispatcher; dispatched is closed when it has.
+	stopDispatch context.CancelFunc
+	dispatched   chan struct{}
+	metrics      *metricsServer
 }
 
 // Open opens the database (migrating it unless AUTH_MIGRATE_ON_START=false), loads or
@@ -68,6 +75,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Main, err er
 		return nil, err
 	}
 	m.purge, _ = store.(purger)
+	m.events = store.Events()
 	backend := deadline.New(store, cfg.DBTimeout)
 	m.Backend = backend
 
@@ -104,6 +112,15 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Main, err er
 		return nil, err
 	}
 
+	var webhooks ports.WebhookSender
+	if cfg.WebhookURL != "" {
+		sender, err := webhook.New(cfg.WebhookURL, cfg.WebhookSecret, webhook.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("AUTH_WEBHOOK_URL: %w", err)
+		}
+		webhooks = sender
+	}
+
 	appCfg := cfg.AppConfig()
 	appCfg.AsyncNotify = true
 	m.App = app.New(app.Deps{
@@ -112,6 +129,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Main, err er
 		Throttle:            backend.Throttle(),
 		Sessions:            backend.Sessions(),
 		Tokens:              backend.Tokens(),
+		Events:              backend.Events(),
+		Outbox:              metrics.Outbox(backend.Outbox(), m.Registry),
+		Webhooks:            webhooks,
 		Hasher:              hasher,
 		AccessTokens:        m.Issuer,
 		RefreshTokens:       refresh,
@@ -119,12 +139,11 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Main, err er
 		Clock:               systemClock{},
 		Random:              rand.Reader,
 		Sealer:              sealer,
-		MFA:                 backend.MFA(),
-		Events:              backend.Events(),
-		OTP:                 totp.New(),
 		Identifiers:         identifiers.New(),
 		Logger:              logger,
 		ObservePasswordWait: passwordWaitObserver(m.Registry),
+		MFA:                 backend.MFA(),
+		OTP:                 totp.New(),
 	}, appCfg)
 
 	m.HTTP = httpapi.New(m.App, httpapi.Options{
@@ -187,6 +206,7 @@ func (m *Main) Start() error {
 		return err
 	}
 	m.startPurging()
+	m.startDispatching()
 	m.Logger.Info("authd listening", "addr", ln.Addr().String(), "backend", m.Config.Backend(), "version", version)
 	return nil
 }
@@ -202,7 +222,7 @@ type purger interface {
 // deletes are idempotent and each takes only what has expired.
 func (m *Main) startPurging() {
 	p := m.purge
-	if p == nil || m.Config.PurgeInterval <= 0 {
+	if m.Config.PurgeInterval <= 0 {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -212,12 +232,21 @@ func (m *Main) startPurging() {
 		tick := time.NewTicker(m.Config.PurgeInterval)
 		defer tick.Stop()
 		for {
-			n, err := p.PurgeExpired(ctx, time.Now().UTC())
+			if p != nil {
+				n, err := p.PurgeExpired(ctx, time.Now().UTC())
+				switch {
+				case err != nil && ctx.Err() == nil:
+					m.Logger.Warn("purging expired sessions and tokens failed; will retry", "err", err)
+				case n > 0:
+					m.Logger.Info("purged expired sessions and tokens", "rows", n)
+				}
+			}
+			n, err := m.events.Purge(ctx, time.Now().UTC().Add(-m.Config.AuditRetention))
 			switch {
 			case err != nil && ctx.Err() == nil:
-				m.Logger.Warn("purging expired sessions and tokens failed; will retry", "err", err)
+				m.Logger.Warn("purging old audit events failed; will retry", "err", err)
 			case n > 0:
-				m.Logger.Info("purged expired sessions and tokens", "rows", n)
+				m.Logger.Info("purged audit events and dead deliveries past AUTH_AUDIT_RETENTION", "rows", n)
 			}
 			select {
 			case <-ctx.Done():
@@ -225,6 +254,16 @@ func (m *Main) startPurging() {
 			case <-tick.C:
 			}
 		}
+	}()
+}
+
+// startDispatching runs this instance's outbox dispatcher until Close.
+func (m *Main) startDispatching() {
+	ctx, cancel := context.WithCancel(context.Background())
+	m.stopDispatch, m.dispatched = cancel, make(chan struct{})
+	go func() {
+		defer close(m.dispatched)
+		m.App.RunDispatcher(ctx)
 	}()
 }
 
@@ -262,8 +301,14 @@ func (m *Main) Close(ctx context.Context) error {
 		select {
 		case <-drained:
 		case <-ctx.Done():
-			errs = append(errs, errors.New("shutdown timed out before the background queue (mails, forgot and resend) was drained"))
+			errs = append(errs, errors.New("shutdown timed out before the background queue (forgot and resend) was drained"))
 		}
+	}
+	// After the drain, so that the mails it queued get their first attempt here;
+	// whatever is left waits in the outbox for the next instance to start.
+	if m.stopDispatch != nil {
+		m.stopDispatch()
+		<-m.dispatched
 	}
 	if m.Backend != nil {
 		if err := m.Backend.Close(); err != nil {

@@ -30,6 +30,10 @@ type Options struct {
 	StartTLS bool
 	// ImplicitTLS speaks TLS from the first byte (smtps).
 	ImplicitTLS bool
+	// Addr is the host:port to listen on; empty picks a free loopback port. A test
+	// that starts the server late (a mail server that was down) names the address
+	// its client was configured with.
+	Addr string
 }
 
 // Message is one message as the server received it.
@@ -69,15 +73,19 @@ func Start(t testing.TB, opts Options) *Server {
 	s.srv.AllowInsecureAuth = !opts.StartTLS && !opts.ImplicitTLS
 	tlsConfig := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 
+	addr := opts.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
 	var ln net.Listener
 	var err error
 	if opts.ImplicitTLS {
-		ln, err = tls.Listen("tcp", "127.0.0.1:0", tlsConfig)
+		ln, err = tls.Listen("tcp", addr, tlsConfig)
 	} else {
 		if opts.StartTLS {
 			s.srv.TLSConfig = tlsConfig
 		}
-		ln, err = net.Listen("tcp", "127.0.0.1:0")
+		ln, err = net.Listen("tcp", addr)
 	}
 	if err != nil {
 		t.Fatalf("smtptest: listen: %v", err)
@@ -100,6 +108,9 @@ func (s *Server) HostPort() (string, int) {
 
 // Close stops the server and drops its connections; calling it twice is harmless.
 func (s *Server) Close() { _ = s.srv.Close() }
+
+// Messages is the stream of received messages, for a test that counts many.
+func (s *Server) Messages() <-chan Message { return s.msgs }
 
 // Next waits, at most within, for the next message, failing t if none comes.
 func (s *Server) Next(t testing.TB, within time.Duration) Message {
