@@ -108,7 +108,7 @@ type SessionStore interface {
 	Live(ctx context.Context, userID string, now time.Time) ([]domain.Session, error)
 }
 
-// TokenStore persists one-time tokens (activation, password reset) by their hash and
+// TokenStore persists one-time tokens (activation, password reset, e-mail change) by their hash and
 // applies each one's effect in the same atomic step that consumes it.
 type TokenStore interface {
 	// Create stores t and deletes every earlier token of the same kind for the same
@@ -128,6 +128,13 @@ type TokenStore interface {
 	// writes fx (ForUser as above). Returns the user afterwards; token_invalid or
 	// token_expired as ConsumeActivation.
 	ConsumeReset(ctx context.Context, hash, newPasswordHash string, now time.Time, fx domain.Effects) (*domain.User, error)
+	// ConsumeEmailChange deletes the email_change token with that hash and, in the
+	// same atomic step, moves its user to the token's NewEmail together with the
+	// address's uniqueness reservation (the old address becomes free) and writes fx
+	// (ForUser as above). Returns the user afterwards; token_invalid or
+	// token_expired as ConsumeActivation; email_taken when another account holds
+	// the new address — then nothing is written and the token stays usable.
+	ConsumeEmailChange(ctx context.Context, hash string, now time.Time, fx domain.Effects) (*domain.User, error)
 }
 
 // SecretStore keeps generated secrets (the default signing key, the refresh key) so

@@ -179,6 +179,7 @@ type tokenItem struct {
 	Hash      string    `dynamodbav:"hash"`
 	Kind      string    `dynamodbav:"kind"`
 	UserID    string    `dynamodbav:"user_id"`
+	NewEmail  string    `dynamodbav:"new_email,omitempty"`
 	CreatedAt time.Time `dynamodbav:"created_at"`
 	ExpiresAt time.Time `dynamodbav:"expires_at"`
 	TTL       int64     `dynamodbav:"ttl"`

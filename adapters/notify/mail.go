@@ -43,6 +43,28 @@ var templates = map[kind]template{
 		text:    texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/recovery_code_used.txt.tmpl")),
 		html:    htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/recovery_code_used.html.tmpl")),
 	},
+	kindEmailChange: {
+		subject:  "Confirm your new e-mail address",
+		validFor: domain.EmailChangeTokenTTL,
+		text:     texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/email_change.txt.tmpl")),
+		html:     htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/email_change.html.tmpl")),
+	},
+	kindEmailChangeNotice: {
+		subject: "Your e-mail address is being changed",
+		text:    texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/email_change_notice.txt.tmpl")),
+		html:    htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/email_change_notice.html.tmpl")),
+	},
+}
+
+// mailExtra is what a mail carries beyond the account: its link, the count of a
+// recovery-code notice, and for the e-mail-change mails the two addresses and
+// the recipient (To; "" means the account's address).
+type mailExtra struct {
+	Link      string
+	Remaining int
+	To        string
+	OldEmail  string
+	NewEmail  string
 }
 
 // mailData is what the templates see.
@@ -54,26 +76,35 @@ type mailData struct {
 	ValidFor string
 	// Remaining is how many recovery codes are left (the recovery-code notice).
 	Remaining int
+	// OldEmail and NewEmail are the two addresses of an e-mail change.
+	OldEmail string
+	NewEmail string
 }
 
-// compose builds the multipart/alternative message of kind k for u; remaining is
-// only read by the recovery-code notice.
-func compose(from *mail.Address, k kind, u domain.User, link string, remaining int) (*gomail.Msg, error) {
+// compose builds the multipart/alternative message of kind k for u, sent to x.To
+// when set and to u's address otherwise.
+func compose(from *mail.Address, k kind, u domain.User, x mailExtra) (*gomail.Msg, error) {
 	tpl := templates[k]
 	data := mailData{
 		Subject:   tpl.subject,
 		Name:      u.Name,
 		Email:     u.Email,
-		Link:      link,
+		Link:      x.Link,
 		ValidFor:  validFor(tpl.validFor),
-		Remaining: remaining,
+		Remaining: x.Remaining,
+		OldEmail:  x.OldEmail,
+		NewEmail:  x.NewEmail,
+	}
+	to := u.Email
+	if x.To != "" {
+		to = x.To
 	}
 	if data.Name == "" {
 		data.Name = u.Username
 	}
 	m := gomail.NewMsg()
 	m.FromMailAddress(from)
-	m.ToMailAddress(&mail.Address{Name: u.Name, Address: u.Email})
+	m.ToMailAddress(&mail.Address{Name: u.Name, Address: to})
 	m.Subject(tpl.subject)
 	m.SetUserAgent("authd")
 	if err := m.SetBodyTextTemplate(tpl.text, data); err != nil {

@@ -3,9 +3,9 @@
 // writes links to the log, and SMTPNotifier, which mails them.
 //
 // Both build the same links from the public URL of the service:
-// PUBLIC_URL/activate?token=… and PUBLIC_URL/reset-password?token=…. The pages
-// behind those paths belong to the operator's front end, which posts the token to
-// /v1/auth/activate or /v1/auth/password/reset.
+// PUBLIC_URL/activate?token=…, PUBLIC_URL/reset-password?token=… and
+// PUBLIC_URL/confirm-email?token=…. The pages behind those paths post the token to
+// /v1/auth/activate, /v1/auth/password/reset or /v1/auth/email/confirm.
 package notify
 
 import (
@@ -20,6 +20,7 @@ import (
 const (
 	ActivationPath    = "/activate"
 	PasswordResetPath = "/reset-password"
+	EmailChangePath   = "/confirm-email"
 )
 
 // kind names a notification in log lines and errors.
@@ -30,6 +31,10 @@ const (
 	kindPasswordReset kind = "password_reset"
 	// kindRecoveryCodeUsed is the notice that a recovery code was used to log in.
 	kindRecoveryCodeUsed kind = "recovery_code_used"
+	// kindEmailChange carries the confirmation link to the new address.
+	kindEmailChange kind = "email_change"
+	// kindEmailChangeNotice tells the old address that a change was asked for.
+	kindEmailChangeNotice kind = "email_change_notice"
 )
 
 // linkBuilder joins the public URL, a page path and an escaped token.
@@ -52,6 +57,8 @@ func (b linkBuilder) activation(token string) string { return b.link(ActivationP
 func (b linkBuilder) passwordReset(token string) string {
 	return b.link(PasswordResetPath, token)
 }
+
+func (b linkBuilder) emailChange(token string) string { return b.link(EmailChangePath, token) }
 
 // validatePublicURL checks that links built on u will be absolute http(s) URLs.
 func validatePublicURL(u string) error {

@@ -129,24 +129,35 @@ func NewSMTPNotifier(cfg SMTPConfig) (*SMTPNotifier, error) {
 
 // SendActivation mails u the link that activates the account.
 func (n *SMTPNotifier) SendActivation(ctx context.Context, u domain.User, token string) error {
-	return n.send(ctx, kindActivation, u, n.links.activation(token), 0)
+	return n.send(ctx, kindActivation, u, mailExtra{Link: n.links.activation(token)})
 }
 
 // SendPasswordReset mails u the link that lets them choose a new password.
 func (n *SMTPNotifier) SendPasswordReset(ctx context.Context, u domain.User, token string) error {
-	return n.send(ctx, kindPasswordReset, u, n.links.passwordReset(token), 0)
+	return n.send(ctx, kindPasswordReset, u, mailExtra{Link: n.links.passwordReset(token)})
 }
 
 // SendRecoveryCodeUsed mails u the notice that a recovery code was used, with how
 // many are left.
 func (n *SMTPNotifier) SendRecoveryCodeUsed(ctx context.Context, u domain.User, remaining int) error {
-	return n.send(ctx, kindRecoveryCodeUsed, u, "", remaining)
+	return n.send(ctx, kindRecoveryCodeUsed, u, mailExtra{Remaining: remaining})
+}
+
+// SendEmailChange mails the new address the link that confirms it.
+func (n *SMTPNotifier) SendEmailChange(ctx context.Context, u domain.User, to domain.MailAddresses, token string) error {
+	return n.send(ctx, kindEmailChange, u, mailExtra{Link: n.links.emailChange(token),
+		To: to.NewEmail, OldEmail: to.OldEmail, NewEmail: to.NewEmail})
+}
+
+// SendEmailChangeNotice mails the old address that a change was asked for.
+func (n *SMTPNotifier) SendEmailChangeNotice(ctx context.Context, u domain.User, to domain.MailAddresses) error {
+	return n.send(ctx, kindEmailChangeNotice, u, mailExtra{To: to.OldEmail, OldEmail: to.OldEmail, NewEmail: to.NewEmail})
 }
 
 // send composes and delivers one mail within n.timeout. Its errors name the kind of
 // mail but never the link, which carries the token.
-func (n *SMTPNotifier) send(ctx context.Context, k kind, u domain.User, link string, remaining int) error {
-	m, err := compose(n.from, k, u, link, remaining)
+func (n *SMTPNotifier) send(ctx context.Context, k kind, u domain.User, x mailExtra) error {
+	m, err := compose(n.from, k, u, x)
 	if err != nil {
 		return fmt.Errorf("notify: compose %s mail: %w", k, err)
 	}

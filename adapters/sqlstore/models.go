@@ -59,6 +59,7 @@ type tokenRow struct {
 	Hash      string    `bun:"hash,pk"`
 	Kind      string    `bun:"kind"`
 	UserID    string    `bun:"user_id"`
+	NewEmail  string    `bun:"new_email"`
 	CreatedAt time.Time `bun:"created_at"`
 	ExpiresAt time.Time `bun:"expires_at"`
 }

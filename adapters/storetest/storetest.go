@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) ports.Backend) {
 		{"Throttle", testThrottle},
 		{"Sessions", testSessions},
 		{"Tokens", testTokens},
+		{"EmailChange", testEmailChange},
 		{"Secrets", testSecrets},
 		{"MFA", testMFA},
 		{"Races", testRaces},
