@@ -46,7 +46,7 @@ type UserStore interface {
 	// from its argument alone; an error from it aborts the update, writes nothing and
 	// is returned as it is. The Effects it returns (from its last call) are written
 	// with the account. Only the profile fields are written (email, username, name,
-	// mobile, role, status, activated_at, updated_at). Returns the account as
+	// mobile, locale, role, status, activated_at, updated_at). Returns the account as
 	// written; not_found, email_taken or username_taken.
 	Update(ctx context.Context, id string, change func(*domain.User) (domain.Effects, error)) (*domain.User, error)
 	// Delete removes the user together with its sessions and one-time tokens, and

@@ -470,6 +470,7 @@ type userJSON struct {
 	UpdatedAt   string  `json:"updated_at"`
 	ActivatedAt *string `json:"activated_at"`
 	MFAEnabled  bool    `json:"mfa_enabled"`
+	Locale      string  `json:"locale"`
 }
 
 type userBody struct {

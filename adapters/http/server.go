@@ -172,6 +172,7 @@ func New(a *app.App, opts Options) *fiber.App {
 	r.add(fiber.MethodPost, "/v1/auth/logout", auth, h.logout)
 	r.add(fiber.MethodGet, "/v1/auth/me", auth, h.me)
 	r.add(fiber.MethodDelete, "/v1/auth/me", auth, h.deleteAccount)
+	r.add(fiber.MethodPatch, "/v1/auth/me", auth, h.updateMe) // locale.go
 	r.add(fiber.MethodPost, "/v1/auth/password", auth, h.changePassword)
 	r.add(fiber.MethodPost, "/v1/auth/password/forgot", limit(rl.Forgot), mailLink(a.ForgotPassword))
 	r.add(fiber.MethodPost, "/v1/auth/password/reset", h.resetPassword)

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"time"
 )
 
 // Link paths under the public URL. They are part of the contract with the front end
@@ -70,21 +69,4 @@ func validatePublicURL(u string) error {
 		return fmt.Errorf("public URL %q must not have a query or fragment", u)
 	}
 	return nil
-}
-
-// validFor renders a token lifetime for a human: "24 hours", "1 hour", "30 minutes".
-func validFor(d time.Duration) string {
-	switch {
-	case d >= time.Hour && d%time.Hour == 0:
-		return plural(int(d/time.Hour), "hour")
-	default:
-		return plural(int(d.Round(time.Minute)/time.Minute), "minute")
-	}
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
 }

@@ -46,6 +46,9 @@ type SMTPConfig struct {
 	// InsecureSkipVerify accepts any server certificate. Only for tests and local
 	// mail catchers: it makes TLS useless against an active attacker.
 	InsecureSkipVerify bool
+	// Templates say where templates beyond the built-in ones come from and which
+	// locale is the default.
+	Templates TemplateOptions
 }
 
 // SMTPNotifier mails activation and password-reset links, each as a
@@ -58,6 +61,7 @@ type SMTPNotifier struct {
 	from    *mail.Address
 	links   linkBuilder
 	timeout time.Duration
+	mails   *catalog
 }
 
 // NewSMTPNotifier checks cfg and returns a notifier for it. It does not connect: a
@@ -75,6 +79,10 @@ func NewSMTPNotifier(cfg SMTPConfig) (*SMTPNotifier, error) {
 	}
 	if cfg.Port < 1 || cfg.Port > 65535 {
 		return nil, fmt.Errorf("notify: SMTP port %d is not between 1 and 65535", cfg.Port)
+	}
+	mails, err := loadCatalog(cfg.Templates)
+	if err != nil {
+		return nil, fmt.Errorf("notify: %w", err)
 	}
 	timeout := cfg.Timeout
 	if timeout <= 0 {
@@ -123,6 +131,7 @@ func NewSMTPNotifier(cfg SMTPConfig) (*SMTPNotifier, error) {
 		client:  client,
 		from:    from,
 		links:   newLinkBuilder(cfg.PublicURL),
+		mails:   mails,
 		timeout: timeout,
 	}, nil
 }
@@ -157,7 +166,7 @@ func (n *SMTPNotifier) SendEmailChangeNotice(ctx context.Context, u domain.User,
 // send composes and delivers one mail within n.timeout. Its errors name the kind of
 // mail but never the link, which carries the token.
 func (n *SMTPNotifier) send(ctx context.Context, k kind, u domain.User, x mailExtra) error {
-	m, err := compose(n.from, k, u, x)
+	m, err := compose(n.mails, n.from, k, u, x)
 	if err != nil {
 		return fmt.Errorf("notify: compose %s mail: %w", k, err)
 	}
