@@ -10,8 +10,11 @@ type emailChangeRequest struct {
 	Password string `json:"password"`
 }
 
-func (h *handlers) emailRoutes(r router, auth fiber.Handler) {
-	r.add(fiber.MethodPost, "/v1/auth/email", auth, h.requestEmailChange)
+// The request sends mail to an address of the caller's choosing, so it shares the
+// per-IP budget of the other mail-sending operations (AUTH_RATE_LIMIT_FORGOT): a
+// signed-in account cannot turn the service into a mail cannon.
+func (h *handlers) emailRoutes(r router, auth fiber.Handler, rl RateLimits) {
+	r.add(fiber.MethodPost, "/v1/auth/email", limit(rl.Forgot), auth, h.requestEmailChange)
 	r.add(fiber.MethodPost, "/v1/auth/email/confirm", h.confirmEmailChange)
 	r.add(fiber.MethodGet, "/confirm-email", emailChangePage)
 }

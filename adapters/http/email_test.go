@@ -5,9 +5,27 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/authd/authd/adapters/backendtest"
+	httpapi "github.com/authd/authd/adapters/http"
 )
+
+// A signed-in account cannot use the e-mail change to flood someone's mailbox:
+// the request has the per-IP budget of the mail-sending operations.
+func TestEmailChangeRateLimited(t *testing.T) {
+	e := newEnv(t, "sqlite", func(o *httpapi.Options) {
+		o.RateLimits = httpapi.RateLimits{Forgot: httpapi.Limit{Max: 2, Window: time.Minute}}
+	})
+	email := uniqEmail("flood")
+	e.activeUser(t, email)
+	at := bearer(e.login(t, email).AccessToken)
+	victim := uniqEmail("victim")
+	for range 2 {
+		e.do(t, "POST", "/v1/auth/email", map[string]string{"new_email": victim, "password": password}, at).expect(t, 202, "")
+	}
+	e.do(t, "POST", "/v1/auth/email", map[string]string{"new_email": victim, "password": password}, at).expect(t, 429, "rate_limited")
+}
 
 func TestEmailChange(t *testing.T) {
 	backendtest.Each(t, func(t *testing.T, backend string) {
