@@ -71,6 +71,7 @@ type UserPatch struct {
 	Name     *string
 	Username *string
 	Mobile   *string
+	Locale   *string
 	Role     *domain.Role
 	Status   *domain.Status
 }
@@ -135,7 +136,7 @@ func (a *App) userUpdated(p Principal, before, after *domain.User) (domain.Effec
 		old, new string
 	}{
 		{"name", before.Name, after.Name}, {"username", before.Username, after.Username},
-		{"mobile", before.Mobile, after.Mobile}, {"role", string(before.Role), string(after.Role)},
+		{"mobile", before.Mobile, after.Mobile}, {"locale", before.Locale, after.Locale}, {"role", string(before.Role), string(after.Role)},
 		{"status", string(before.Status), string(after.Status)},
 	} {
 		if f.old != f.new {
@@ -162,6 +163,9 @@ func (patch UserPatch) validate(usernameErr *domain.FieldError) error {
 	if patch.Mobile != nil {
 		fields = append(fields, domain.ValidateMobile("mobile", strings.TrimSpace(*patch.Mobile)))
 	}
+	if patch.Locale != nil {
+		fields = append(fields, domain.ValidateLocale("locale", *patch.Locale))
+	}
 	if patch.Role != nil && !patch.Role.Valid() {
 		fields = append(fields, &domain.FieldError{Field: "role", Code: "invalid", Message: "Role must be user or admin."})
 	}
@@ -182,6 +186,9 @@ func (patch UserPatch) apply(u *domain.User, now time.Time) (disabling bool) {
 	}
 	if patch.Mobile != nil {
 		u.Mobile = strings.TrimSpace(*patch.Mobile)
+	}
+	if patch.Locale != nil {
+		u.Locale, _ = domain.NormalizeLocale(*patch.Locale) // validated first
 	}
 	if patch.Role != nil {
 		u.Role = *patch.Role

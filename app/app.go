@@ -66,12 +66,16 @@ type Config struct {
 	DeliveryLease  time.Duration
 	DeliveryPoll   time.Duration
 	DeliveryBatch  int
+	// DefaultLocale is the locale of accounts that stated none, neither in the
+	// sign-up body nor by Accept-Language (AUTH_DEFAULT_LOCALE).
+	DefaultLocale string
 }
 
 // DefaultConfig returns the documented defaults (ARCHITECTURE.md §2, §4).
 func DefaultConfig() Config {
 	return Config{
 		RequireActivation: true,
+		DefaultLocale:     domain.DefaultLocale,
 		AccessTTL:         15 * time.Minute,
 		RefreshTTL:        720 * time.Hour,
 		RefreshReuseGrace: 10 * time.Second,

@@ -179,6 +179,15 @@ func (a *App) sendMail(ctx context.Context, d domain.Delivery) error {
 			return fmt.Errorf("%w: recovery-code notice payload: %v", errPermanent, err)
 		}
 		return a.Notifier.SendRecoveryCodeUsed(ctx, *u, p.Remaining)
+	case domain.MailEmailChange, domain.MailEmailChangeNotice:
+		var to domain.MailAddresses
+		if err := json.Unmarshal(d.Payload, &to); err != nil || to.OldEmail == "" || to.NewEmail == "" {
+			return fmt.Errorf("%w: e-mail change payload is not two addresses: %v", errPermanent, err)
+		}
+		if d.Kind == domain.MailEmailChange {
+			return a.Notifier.SendEmailChange(ctx, *u, to, token)
+		}
+		return a.Notifier.SendEmailChangeNotice(ctx, *u, to)
 	}
 	return fmt.Errorf("%w: unknown mail kind %q", errPermanent, d.Kind)
 }

@@ -13,3 +13,40 @@ func (g *gatedMail) SendRecoveryCodeUsed(ctx context.Context, u domain.User, rem
 }
 
 func (m *failingMail) SendRecoveryCodeUsed(context.Context, domain.User, int) error { return nil }
+
+// And the e-mail-change mails.
+
+func (g *gatedMail) SendEmailChange(ctx context.Context, u domain.User, to domain.MailAddresses, token string) error {
+	return g.next.SendEmailChange(ctx, u, to, token)
+}
+
+func (g *gatedMail) SendEmailChangeNotice(ctx context.Context, u domain.User, to domain.MailAddresses) error {
+	return g.next.SendEmailChangeNotice(ctx, u, to)
+}
+
+func (m *failingMail) SendEmailChange(context.Context, domain.User, domain.MailAddresses, string) error {
+	return nil
+}
+
+func (m *failingMail) SendEmailChangeNotice(context.Context, domain.User, domain.MailAddresses) error {
+	return nil
+}
+
+func (o *outbox) SendEmailChange(_ context.Context, u domain.User, to domain.MailAddresses, token string) error {
+	u.Email = to.NewEmail
+	return o.record(u, token)
+}
+
+func (o *outbox) SendEmailChangeNotice(context.Context, domain.User, domain.MailAddresses) error {
+	return nil
+}
+
+func (m *flakyMail) SendEmailChange(_ context.Context, u domain.User, to domain.MailAddresses, token string) error {
+	u.Email = to.NewEmail
+	return m.send(u, token)
+}
+
+func (m *flakyMail) SendEmailChangeNotice(_ context.Context, u domain.User, to domain.MailAddresses) error {
+	u.Email = to.OldEmail
+	return m.send(u, "email change to "+to.NewEmail)
+}

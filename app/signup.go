@@ -14,7 +14,32 @@ type SignUpInput struct {
 	Username string
 	Name     string
 	Mobile   string
-	Client   Client
+	// Locale is the locale the body states ("" for none); a malformed one is
+	// refused.
+	Locale string
+	// PreferredLocales are the client's languages, most preferred first
+	// (Accept-Language): the first well-formed one is the account's locale when
+	// the body states none. Malformed ones are skipped.
+	PreferredLocales []string
+	Client           Client
+}
+
+// signUpLocale decides the new account's locale: the body's, else the client's
+// first preference, else the configured default.
+func (a *App) signUpLocale(in SignUpInput) (string, *domain.FieldError) {
+	if in.Locale != "" {
+		l, ok := domain.NormalizeLocale(in.Locale)
+		if !ok {
+			return "", domain.ValidateLocale("locale", in.Locale)
+		}
+		return l, nil
+	}
+	for _, raw := range in.PreferredLocales {
+		if l, ok := domain.NormalizeLocale(raw); ok {
+			return l, nil
+		}
+	}
+	return a.cfg.DefaultLocale, nil
 }
 
 // SignUp creates an account: pending with an activation mail when activation is
@@ -46,8 +71,10 @@ func (a *App) createUser(ctx context.Context, in SignUpInput, role domain.Role, 
 	username, usernameErr := a.username("username", in.Username)
 	name := strings.TrimSpace(in.Name)
 	mobile := strings.TrimSpace(in.Mobile)
+	locale, localeErr := a.signUpLocale(in)
 	if err := validate(
 		emailErr,
+		localeErr,
 		domain.ValidatePassword("password", in.Password),
 		usernameErr,
 		domain.ValidateName("name", name),
@@ -70,7 +97,7 @@ func (a *App) createUser(ctx context.Context, in SignUpInput, role domain.Role, 
 	}
 	now := a.Clock.Now()
 	u := &domain.User{
-		ID: id, Email: email, Username: username, Name: name, Mobile: mobile,
+		ID: id, Email: email, Username: username, Name: name, Mobile: mobile, Locale: locale,
 		Role: role, Status: domain.StatusPending, PasswordHash: hash,
 		CreatedAt: now, UpdatedAt: now,
 	}

@@ -17,7 +17,22 @@ const (
 	MailPasswordReset = "password_reset"
 	// MailRecoveryCodeUsed carries no token; its Payload is {"remaining": n}.
 	MailRecoveryCodeUsed = "recovery_code_used"
+	// MailEmailChange carries the confirmation token to the new address; its
+	// Payload is MailAddresses.
+	MailEmailChange = "email_change"
+	// MailEmailChangeNotice tells the old address that a change was asked for; it
+	// carries no token, its Payload is MailAddresses.
+	MailEmailChangeNotice = "email_change_notice"
 )
+
+// MailAddresses is the payload of the e-mail-change mails: the address the
+// account had when the change was asked for and the one it is moving to. The mails
+// go to these, not to the account's address at sending time, which the
+// confirmation may already have moved.
+type MailAddresses struct {
+	OldEmail string `json:"old_email"`
+	NewEmail string `json:"new_email"`
+}
 
 // Delivery is one row of the outbox: a mail or webhook call written in the same
 // store operation as the change that causes it, and sent afterwards, at least

@@ -9,18 +9,24 @@ type TokenKind string
 const (
 	TokenActivation    TokenKind = "activation"
 	TokenPasswordReset TokenKind = "password_reset"
+	// TokenEmailChange proves the mailbox of a new address (OneTimeToken.NewEmail).
+	TokenEmailChange TokenKind = "email_change"
 
 	ActivationTokenTTL    = 24 * time.Hour
 	PasswordResetTokenTTL = time.Hour
+	EmailChangeTokenTTL   = 24 * time.Hour
 )
 
-// OneTimeToken is an activation or password-reset token. Only its SHA-256 hash is
+// OneTimeToken is an activation, password-reset or e-mail-change token. Only its SHA-256 hash is
 // stored (Hash, hex), so a database leak cannot be replayed; the clear token exists
 // only in the mail that carries it.
 type OneTimeToken struct {
-	Hash      string
-	Kind      TokenKind
-	UserID    string
+	Hash   string
+	Kind   TokenKind
+	UserID string
+	// NewEmail is the normalised address an email_change token moves its user to;
+	// "" for the other kinds.
+	NewEmail  string
 	CreatedAt time.Time
 	ExpiresAt time.Time
 }

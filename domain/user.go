@@ -53,6 +53,9 @@ type User struct {
 	// MFAEnabled is true while the account has an active second factor; the MFA
 	// store keeps it in step with the factors, and profile updates never write it.
 	MFAEnabled bool
+	// Locale is the BCP 47 tag the account's mail is written in ("" for accounts
+	// made before locales: they get the default).
+	Locale string
 }
 
 // Length limits of user fields.

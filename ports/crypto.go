@@ -53,6 +53,12 @@ type Notifier interface {
 	// SendRecoveryCodeUsed tells u that one of its recovery codes was used to log
 	// in, and how many are left, so that an owner who did not do it can act.
 	SendRecoveryCodeUsed(ctx context.Context, u domain.User, remaining int) error
+	// SendEmailChange delivers the confirmation token of a change of u's address
+	// to the new address, to.NewEmail.
+	SendEmailChange(ctx context.Context, u domain.User, to domain.MailAddresses, token string) error
+	// SendEmailChangeNotice tells the old address, to.OldEmail, that a change to
+	// to.NewEmail was asked for, so that an owner who did not ask can act.
+	SendEmailChangeNotice(ctx context.Context, u domain.User, to domain.MailAddresses) error
 }
 
 // Sealer encrypts small secrets kept at rest — TOTP seeds, one-time tokens waiting

@@ -46,7 +46,7 @@ type UserStore interface {
 	// from its argument alone; an error from it aborts the update, writes nothing and
 	// is returned as it is. The Effects it returns (from its last call) are written
 	// with the account. Only the profile fields are written (email, username, name,
-	// mobile, role, status, activated_at, updated_at). Returns the account as
+	// mobile, locale, role, status, activated_at, updated_at). Returns the account as
 	// written; not_found, email_taken or username_taken.
 	Update(ctx context.Context, id string, change func(*domain.User) (domain.Effects, error)) (*domain.User, error)
 	// Delete removes the user together with its sessions and one-time tokens, and
@@ -108,7 +108,7 @@ type SessionStore interface {
 	Live(ctx context.Context, userID string, now time.Time) ([]domain.Session, error)
 }
 
-// TokenStore persists one-time tokens (activation, password reset) by their hash and
+// TokenStore persists one-time tokens (activation, password reset, e-mail change) by their hash and
 // applies each one's effect in the same atomic step that consumes it.
 type TokenStore interface {
 	// Create stores t and deletes every earlier token of the same kind for the same
@@ -128,6 +128,13 @@ type TokenStore interface {
 	// writes fx (ForUser as above). Returns the user afterwards; token_invalid or
 	// token_expired as ConsumeActivation.
 	ConsumeReset(ctx context.Context, hash, newPasswordHash string, now time.Time, fx domain.Effects) (*domain.User, error)
+	// ConsumeEmailChange deletes the email_change token with that hash and, in the
+	// same atomic step, moves its user to the token's NewEmail together with the
+	// address's uniqueness reservation (the old address becomes free) and writes fx
+	// (ForUser as above). Returns the user afterwards; token_invalid or
+	// token_expired as ConsumeActivation; email_taken when another account holds
+	// the new address — then nothing is written and the token stays usable.
+	ConsumeEmailChange(ctx context.Context, hash string, now time.Time, fx domain.Effects) (*domain.User, error)
 }
 
 // SecretStore keeps generated secrets (the default signing key, the refresh key) so

@@ -239,6 +239,9 @@ func portCalls() []portCall {
 		{"Tokens.ConsumeReset", func(ctx context.Context, b ports.Backend) (any, error) {
 			return b.Tokens().ConsumeReset(ctx, "h", "p", at, domain.Effects{})
 		}},
+		{"Tokens.ConsumeEmailChange", func(ctx context.Context, b ports.Backend) (any, error) {
+			return b.Tokens().ConsumeEmailChange(ctx, "h", at, domain.Effects{})
+		}},
 		{"Secrets.Secret", func(ctx context.Context, b ports.Backend) (any, error) {
 			return b.Secrets().Secret(ctx, "k", []byte("candidate"))
 		}},
@@ -427,4 +430,8 @@ func TestUpdatePassesChangeThrough(t *testing.T) {
 	if saw != theUser.ID || !errors.Is(err, refused) {
 		t.Fatalf("change saw user %q and Update returned %v, want %q and the change's error", saw, err, theUser.ID)
 	}
+}
+
+func (t fakeTokens) ConsumeEmailChange(ctx context.Context, _ string, _ time.Time, _ domain.Effects) (*domain.User, error) {
+	return theUser, t.f.do(ctx, "Tokens.ConsumeEmailChange")
 }

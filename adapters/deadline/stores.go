@@ -133,6 +133,12 @@ func (t tokens) ConsumeReset(ctx context.Context, hash, newPasswordHash string, 
 	})
 }
 
+func (t tokens) ConsumeEmailChange(ctx context.Context, hash string, now time.Time, fx domain.Effects) (*domain.User, error) {
+	return value(t.g, ctx, func(ctx context.Context) (*domain.User, error) {
+		return t.s.ConsumeEmailChange(ctx, hash, now, fx)
+	})
+}
+
 type secrets struct {
 	s ports.SecretStore
 	g guard

@@ -91,6 +91,8 @@ type userItem struct {
 	Version int64 `dynamodbav:"version,omitempty"`
 	// MFAEnabled is written by the MFA store only (see setMFAItem).
 	MFAEnabled bool `dynamodbav:"mfa_enabled,omitempty"`
+	// Locale is the language of the account's mail ("" on items from before it).
+	Locale string `dynamodbav:"locale,omitempty"`
 }
 
 func newUserItem(u *domain.User) userItem {
@@ -100,7 +102,7 @@ func newUserItem(u *domain.User) userItem {
 		ID: u.ID, Email: u.Email, Username: u.Username, Name: u.Name, Mobile: u.Mobile,
 		Role: string(u.Role), Status: string(u.Status), PasswordHash: u.PasswordHash,
 		CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(),
-		ActivatedAt: utcPtr(u.ActivatedAt), MFAEnabled: u.MFAEnabled,
+		ActivatedAt: utcPtr(u.ActivatedAt), MFAEnabled: u.MFAEnabled, Locale: u.Locale,
 	}
 }
 
@@ -109,7 +111,7 @@ func (it userItem) user() *domain.User {
 		ID: it.ID, Email: it.Email, Username: it.Username, Name: it.Name, Mobile: it.Mobile,
 		Role: domain.Role(it.Role), Status: domain.Status(it.Status), PasswordHash: it.PasswordHash,
 		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, ActivatedAt: it.ActivatedAt,
-		MFAEnabled: it.MFAEnabled,
+		MFAEnabled: it.MFAEnabled, Locale: it.Locale,
 	}
 }
 
@@ -179,6 +181,7 @@ type tokenItem struct {
 	Hash      string    `dynamodbav:"hash"`
 	Kind      string    `dynamodbav:"kind"`
 	UserID    string    `dynamodbav:"user_id"`
+	NewEmail  string    `dynamodbav:"new_email,omitempty"`
 	CreatedAt time.Time `dynamodbav:"created_at"`
 	ExpiresAt time.Time `dynamodbav:"expires_at"`
 	TTL       int64     `dynamodbav:"ttl"`

@@ -44,7 +44,7 @@ func (ts *TokenStore) Create(ctx context.Context, t *domain.OneTimeToken, fx dom
 	items := []types.TransactWriteItem{
 		s.userExists(t.UserID),
 		s.put(tokenItem{PK: pkString(k), SK: skString(k), Hash: t.Hash, Kind: string(t.Kind),
-			UserID: t.UserID, CreatedAt: t.CreatedAt.UTC(), ExpiresAt: t.ExpiresAt.UTC(), TTL: ttl}, "", nil, nil),
+			UserID: t.UserID, NewEmail: t.NewEmail, CreatedAt: t.CreatedAt.UTC(), ExpiresAt: t.ExpiresAt.UTC(), TTL: ttl}, "", nil, nil),
 		s.put(linkItem{PK: pkString(lk), SK: skString(lk), Target: t.Hash,
 			ExpiresNS: t.ExpiresAt.UnixNano(), TTL: ttl}, "", nil, nil),
 		s.put(currentTokenItem{PK: pkString(ck), SK: skString(ck), Hash: t.Hash}, "", nil, nil),

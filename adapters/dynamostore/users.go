@@ -233,16 +233,16 @@ func pause(ctx context.Context, attempt int) error {
 // the user still being at cur's version.
 func (us *UserStore) profileUpdate(u *domain.User, cur *userItem) types.TransactWriteItem {
 	set := "SET #email = :email, #username = :username, #name = :name, #mobile = :mobile, " +
-		"#role = :role, #status = :status, #updated = :updated, #version = :next"
+		"#role = :role, #status = :status, #locale = :locale, #updated = :updated, #version = :next"
 	values := map[string]types.AttributeValue{
 		":email": str(u.Email), ":username": str(u.Username), ":name": str(u.Name),
-		":mobile": str(u.Mobile), ":role": str(string(u.Role)), ":status": str(string(u.Status)),
+		":mobile": str(u.Mobile), ":locale": str(u.Locale), ":role": str(string(u.Role)), ":status": str(string(u.Status)),
 		":updated": timeValue(u.UpdatedAt), ":next": num(cur.Version + 1),
 	}
 	names := map[string]string{
 		"#pk": attrPK, "#email": "email", "#username": "username", "#name": "name",
 		"#mobile": "mobile", "#role": "role", "#status": "status", "#updated": "updated_at",
-		"#activated": "activated_at", "#version": "version",
+		"#activated": "activated_at", "#version": "version", "#locale": "locale",
 	}
 	expr := set + " REMOVE #activated"
 	if u.ActivatedAt != nil {

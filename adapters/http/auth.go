@@ -18,6 +18,7 @@ type (
 		Username string `json:"username"`
 		Name     string `json:"name"`
 		Mobile   string `json:"mobile"`
+		Locale   string `json:"locale"`
 	}
 	tokenRequest struct {
 		Token string `json:"token"`
@@ -56,6 +57,7 @@ func (h *handlers) signUp(c *fiber.Ctx) error {
 	}
 	u, err := h.app.SignUp(c.UserContext(), app.SignUpInput{
 		Email: req.Email, Password: req.Password, Username: req.Username, Name: req.Name, Mobile: req.Mobile,
+		Locale: req.Locale, PreferredLocales: acceptLanguages(c.Get(fiber.HeaderAcceptLanguage)),
 		Client: client(c),
 	})
 	if err != nil {

@@ -65,11 +65,14 @@ type mailbox struct {
 	mu         sync.Mutex
 	activation map[string]string
 	reset      map[string]string
-	notices    map[string][]int // recovery-code notices: the codes left, per address
+	notices    map[string][]int    // recovery-code notices: the codes left, per address
+	change     map[string]string   // e-mail-change tokens, by the new address
+	changeFrom map[string][]string // e-mail-change notices: the new addresses, by the old one
 }
 
 func newMailbox() *mailbox {
-	return &mailbox{activation: map[string]string{}, reset: map[string]string{}, notices: map[string][]int{}}
+	return &mailbox{activation: map[string]string{}, reset: map[string]string{}, notices: map[string][]int{},
+		change: map[string]string{}, changeFrom: map[string][]string{}}
 }
 
 func (m *mailbox) SendActivation(_ context.Context, u domain.User, token string) error {
@@ -467,6 +470,7 @@ type userJSON struct {
 	UpdatedAt   string  `json:"updated_at"`
 	ActivatedAt *string `json:"activated_at"`
 	MFAEnabled  bool    `json:"mfa_enabled"`
+	Locale      string  `json:"locale"`
 }
 
 type userBody struct {

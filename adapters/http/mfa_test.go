@@ -396,6 +396,7 @@ func TestMFAStepUpAndAdmin(t *testing.T) {
 			{"DELETE", "/v1/auth/mfa/totp", nil},
 			{"POST", "/v1/auth/mfa/recovery-codes", nil},
 			{"POST", "/v1/auth/mfa/totp", nil},
+			{"POST", "/v1/auth/email", map[string]string{"new_email": uniqEmail("stepup-new"), "password": password}},
 		} {
 			e.do(t, c.method, c.path, c.body, bearer(aal1)).expect(t, 403, "aal2_required")
 		}

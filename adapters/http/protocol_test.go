@@ -76,7 +76,7 @@ func TestProtocol(t *testing.T) {
 			e.do(t, "GET", "/v1/nothing/here", nil, invalidRequest("a path the document lacks")).expect(t, 404, "not_found")
 			r := e.do(t, "PUT", "/v1/auth/me", nil, invalidRequest("a method the path does not answer"))
 			r.expect(t, 405, "invalid_request")
-			if got, want := r.Header.Get("Allow"), "DELETE, GET"; got != want {
+			if got, want := r.Header.Get("Allow"), "DELETE, GET, PATCH"; got != want {
 				t.Errorf("Allow = %q, want %q", got, want)
 			}
 		})

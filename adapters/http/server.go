@@ -172,6 +172,7 @@ func New(a *app.App, opts Options) *fiber.App {
 	r.add(fiber.MethodPost, "/v1/auth/logout", auth, h.logout)
 	r.add(fiber.MethodGet, "/v1/auth/me", auth, h.me)
 	r.add(fiber.MethodDelete, "/v1/auth/me", auth, h.deleteAccount)
+	r.add(fiber.MethodPatch, "/v1/auth/me", auth, h.updateMe) // locale.go
 	r.add(fiber.MethodPost, "/v1/auth/password", auth, h.changePassword)
 	r.add(fiber.MethodPost, "/v1/auth/password/forgot", limit(rl.Forgot), mailLink(a.ForgotPassword))
 	r.add(fiber.MethodPost, "/v1/auth/password/reset", h.resetPassword)
@@ -185,7 +186,8 @@ func New(a *app.App, opts Options) *fiber.App {
 	r.add(fiber.MethodPatch, "/v1/users/:id", auth, h.updateUser)
 	r.add(fiber.MethodDelete, "/v1/users/:id", auth, h.deleteUser)
 	r.add(fiber.MethodPost, "/v1/users/:id/activate", auth, h.adminActivate)
-	h.mfaRoutes(r, auth, rl) // mfa.go
+	h.mfaRoutes(r, auth, rl)   // mfa.go
+	h.emailRoutes(r, auth, rl) // email.go
 
 	r.add(fiber.MethodGet, "/activate", activationPage)
 	r.add(fiber.MethodGet, "/reset-password", resetPage)

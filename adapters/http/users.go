@@ -14,6 +14,7 @@ type updateUserRequest struct {
 	Name     *string        `json:"name"`
 	Username *string        `json:"username"`
 	Mobile   *string        `json:"mobile"`
+	Locale   *string        `json:"locale"`
 	Role     *domain.Role   `json:"role"`
 	Status   *domain.Status `json:"status"`
 }
@@ -51,7 +52,7 @@ func (h *handlers) updateUser(c *fiber.Ctx) error {
 		revoked(c, revokedUserDisabled)
 	}
 	u, err := h.app.UpdateUser(c.UserContext(), principal(c), c.Params("id"), app.UserPatch{
-		Name: req.Name, Username: req.Username, Mobile: req.Mobile, Role: req.Role, Status: req.Status,
+		Name: req.Name, Username: req.Username, Mobile: req.Mobile, Locale: req.Locale, Role: req.Role, Status: req.Status,
 	})
 	if err != nil {
 		return err

@@ -23,6 +23,7 @@ type userView struct {
 	UpdatedAt   string      `json:"updated_at"`
 	ActivatedAt *string     `json:"activated_at"`
 	MFAEnabled  bool        `json:"mfa_enabled"`
+	Locale      string      `json:"locale"`
 }
 
 // timeFormat is RFC 3339 in UTC at second precision: every backend stores at least
@@ -36,7 +37,7 @@ func newUserView(u *domain.User) userView {
 		ID: u.ID, Email: u.Email, Username: u.Username, Name: u.Name, Mobile: u.Mobile,
 		Role: u.Role, Status: string(u.Status),
 		CreatedAt: formatTime(u.CreatedAt), UpdatedAt: formatTime(u.UpdatedAt),
-		MFAEnabled: u.MFAEnabled,
+		MFAEnabled: u.MFAEnabled, Locale: u.Locale,
 	}
 	if u.ActivatedAt != nil {
 		s := formatTime(*u.ActivatedAt)

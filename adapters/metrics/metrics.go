@@ -22,6 +22,8 @@ const (
 	kindActivation    = "activation"
 	kindPasswordReset = "password_reset"
 	kindRecoveryCode  = "recovery_code_used"
+	kindEmailChange   = "email_change"
+	kindEmailNotice   = "email_change_notice"
 )
 
 // notifier counts the deliveries of the notifier it wraps.
@@ -40,7 +42,7 @@ func Notifier(next ports.Notifier, reg prometheus.Registerer) ports.Notifier {
 		Help: "Mails handed to the mail transport, by kind and result (sent, failed).",
 	}, []string{"kind", "result"})}
 	n.mails = register(reg, n.mails)
-	for _, k := range []string{kindActivation, kindPasswordReset, kindRecoveryCode} {
+	for _, k := range []string{kindActivation, kindPasswordReset, kindRecoveryCode, kindEmailChange, kindEmailNotice} {
 		for _, r := range []string{"sent", "failed"} {
 			n.mails.WithLabelValues(k, r)
 		}
@@ -61,6 +63,16 @@ func (n *notifier) SendPasswordReset(ctx context.Context, u domain.User, token s
 // SendRecoveryCodeUsed delivers through the wrapped notifier and counts the result.
 func (n *notifier) SendRecoveryCodeUsed(ctx context.Context, u domain.User, remaining int) error {
 	return n.count(kindRecoveryCode, n.next.SendRecoveryCodeUsed(ctx, u, remaining))
+}
+
+// SendEmailChange delivers through the wrapped notifier and counts the result.
+func (n *notifier) SendEmailChange(ctx context.Context, u domain.User, to domain.MailAddresses, token string) error {
+	return n.count(kindEmailChange, n.next.SendEmailChange(ctx, u, to, token))
+}
+
+// SendEmailChangeNotice delivers through the wrapped notifier and counts the result.
+func (n *notifier) SendEmailChangeNotice(ctx context.Context, u domain.User, to domain.MailAddresses) error {
+	return n.count(kindEmailNotice, n.next.SendEmailChangeNotice(ctx, u, to))
 }
 
 func (n *notifier) count(kind string, err error) error {

@@ -37,11 +37,18 @@ func TestNotifierCountsByKindAndResult(t *testing.T) {
 	if err := n.SendPasswordReset(ctx, domain.User{}, "t"); err == nil {
 		t.Fatalf("SendPasswordReset: nil, want the wrapped notifier's error")
 	}
+	if err := n.SendEmailChange(ctx, domain.User{}, domain.MailAddresses{}, "t"); err != nil {
+		t.Fatalf("SendEmailChange: %v, want the wrapped notifier's nil", err)
+	}
 	want := `
 # HELP authd_mails_total Mails handed to the mail transport, by kind and result (sent, failed).
 # TYPE authd_mails_total counter
 authd_mails_total{kind="activation",result="failed"} 0
 authd_mails_total{kind="activation",result="sent"} 1
+authd_mails_total{kind="email_change",result="failed"} 0
+authd_mails_total{kind="email_change",result="sent"} 1
+authd_mails_total{kind="email_change_notice",result="failed"} 0
+authd_mails_total{kind="email_change_notice",result="sent"} 0
 authd_mails_total{kind="password_reset",result="failed"} 1
 authd_mails_total{kind="password_reset",result="sent"} 0
 authd_mails_total{kind="recovery_code_used",result="failed"} 0
@@ -92,4 +99,11 @@ func gathered(reg *prometheus.Registry, name string) (float64, error) {
 		}
 	}
 	return 0, errors.New("not gathered")
+}
+
+func (failingNotifier) SendEmailChange(context.Context, domain.User, domain.MailAddresses, string) error {
+	return nil
+}
+func (failingNotifier) SendEmailChangeNotice(context.Context, domain.User, domain.MailAddresses) error {
+	return nil
 }

@@ -57,6 +57,25 @@ func (n *LogNotifier) SendRecoveryCodeUsed(ctx context.Context, u domain.User, r
 	return nil
 }
 
+// SendEmailChange logs the confirmation link of a change of u's address, with the
+// new address it goes to. It never fails.
+func (n *LogNotifier) SendEmailChange(ctx context.Context, u domain.User, to domain.MailAddresses, token string) error {
+	u.Email = to.NewEmail
+	n.log(ctx, "email change link", kindEmailChange, u, n.links.emailChange(token))
+	return nil
+}
+
+// SendEmailChangeNotice logs the notice to the old address. It never fails.
+func (n *LogNotifier) SendEmailChangeNotice(ctx context.Context, u domain.User, to domain.MailAddresses) error {
+	n.logger.LogAttrs(ctx, slog.LevelInfo, "email change notice",
+		slog.String("kind", string(kindEmailChangeNotice)),
+		slog.String("user_id", u.ID),
+		slog.String("email", to.OldEmail),
+		slog.String("new_email", to.NewEmail),
+	)
+	return nil
+}
+
 func (n *LogNotifier) log(ctx context.Context, msg string, k kind, u domain.User, link string) {
 	n.logger.LogAttrs(ctx, slog.LevelInfo, msg,
 		slog.String("kind", string(k)),

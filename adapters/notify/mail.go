@@ -2,9 +2,8 @@ package notify
 
 import (
 	"embed"
-	htmltemplate "html/template"
 	"net/mail"
-	texttemplate "text/template"
+	"strings"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -15,34 +14,15 @@ import (
 //go:embed templates/*.tmpl
 var templateFS embed.FS
 
-// template is one kind of mail: its subject and the two renderings of its body.
-type template struct {
-	subject  string
-	validFor time.Duration
-	text     *texttemplate.Template
-	html     *htmltemplate.Template
-}
-
-// The templates are embedded and parsed once; a broken template is a build defect,
-// caught by the tests, so Must is appropriate.
-var templates = map[kind]template{
-	kindActivation: {
-		subject:  "Activate your account",
-		validFor: domain.ActivationTokenTTL,
-		text:     texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/activation.txt.tmpl")),
-		html:     htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/activation.html.tmpl")),
-	},
-	kindPasswordReset: {
-		subject:  "Reset your password",
-		validFor: domain.PasswordResetTokenTTL,
-		text:     texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/reset.txt.tmpl")),
-		html:     htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/reset.html.tmpl")),
-	},
-	kindRecoveryCodeUsed: {
-		subject: "A recovery code was used to sign in",
-		text:    texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/recovery_code_used.txt.tmpl")),
-		html:    htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/recovery_code_used.html.tmpl")),
-	},
+// mailExtra is what a mail carries beyond the account: its link, the count of a
+// recovery-code notice, and for the e-mail-change mails the two addresses and
+// the recipient (To; "" means the account's address).
+type mailExtra struct {
+	Link      string
+	Remaining int
+	To        string
+	OldEmail  string
+	NewEmail  string
 }
 
 // mailData is what the templates see.
@@ -54,28 +34,51 @@ type mailData struct {
 	ValidFor string
 	// Remaining is how many recovery codes are left (the recovery-code notice).
 	Remaining int
+	// OldEmail and NewEmail are the two addresses of an e-mail change.
+	OldEmail string
+	NewEmail string
+	// ValidForMinutes is the link's lifetime as a number, for templates in a
+	// language ValidFor has no words for.
+	ValidForMinutes int
+	// Locale is the locale the mail is written in.
+	Locale string
 }
 
-// compose builds the multipart/alternative message of kind k for u; remaining is
-// only read by the recovery-code notice.
-func compose(from *mail.Address, k kind, u domain.User, link string, remaining int) (*gomail.Msg, error) {
-	tpl := templates[k]
+// compose builds the multipart/alternative message of kind k for u, in u's locale
+// (or the closest the catalog has), sent to x.To when set and to u's address
+// otherwise.
+func compose(c *catalog, from *mail.Address, k kind, u domain.User, x mailExtra) (*gomail.Msg, error) {
+	tpl, locale := c.pick(k, u.Locale)
+	ttl := kinds[k]
 	data := mailData{
-		Subject:   tpl.subject,
-		Name:      u.Name,
-		Email:     u.Email,
-		Link:      link,
-		ValidFor:  validFor(tpl.validFor),
-		Remaining: remaining,
+		Name:            u.Name,
+		Email:           u.Email,
+		Link:            x.Link,
+		ValidFor:        validFor(locale, ttl),
+		ValidForMinutes: int(ttl / time.Minute),
+		Remaining:       x.Remaining,
+		OldEmail:        x.OldEmail,
+		NewEmail:        x.NewEmail,
+		Locale:          locale,
 	}
 	if data.Name == "" {
 		data.Name = u.Username
 	}
+	var subject strings.Builder
+	if err := tpl.subject.Execute(&subject, data); err != nil {
+		return nil, err
+	}
+	data.Subject = strings.TrimSpace(subject.String())
+	to := u.Email
+	if x.To != "" {
+		to = x.To
+	}
 	m := gomail.NewMsg()
 	m.FromMailAddress(from)
-	m.ToMailAddress(&mail.Address{Name: u.Name, Address: u.Email})
-	m.Subject(tpl.subject)
+	m.ToMailAddress(&mail.Address{Name: u.Name, Address: to})
+	m.Subject(data.Subject)
 	m.SetUserAgent("authd")
+	m.SetGenHeader(gomail.HeaderContentLang, locale)
 	if err := m.SetBodyTextTemplate(tpl.text, data); err != nil {
 		return nil, err
 	}

@@ -3,16 +3,15 @@
 // writes links to the log, and SMTPNotifier, which mails them.
 //
 // Both build the same links from the public URL of the service:
-// PUBLIC_URL/activate?token=… and PUBLIC_URL/reset-password?token=…. The pages
-// behind those paths belong to the operator's front end, which posts the token to
-// /v1/auth/activate or /v1/auth/password/reset.
+// PUBLIC_URL/activate?token=…, PUBLIC_URL/reset-password?token=… and
+// PUBLIC_URL/confirm-email?token=…. The pages behind those paths post the token to
+// /v1/auth/activate, /v1/auth/password/reset or /v1/auth/email/confirm.
 package notify
 
 import (
 	"fmt"
 	"net/url"
 	"strings"
-	"time"
 )
 
 // Link paths under the public URL. They are part of the contract with the front end
@@ -20,6 +19,7 @@ import (
 const (
 	ActivationPath    = "/activate"
 	PasswordResetPath = "/reset-password"
+	EmailChangePath   = "/confirm-email"
 )
 
 // kind names a notification in log lines and errors.
@@ -30,6 +30,10 @@ const (
 	kindPasswordReset kind = "password_reset"
 	// kindRecoveryCodeUsed is the notice that a recovery code was used to log in.
 	kindRecoveryCodeUsed kind = "recovery_code_used"
+	// kindEmailChange carries the confirmation link to the new address.
+	kindEmailChange kind = "email_change"
+	// kindEmailChangeNotice tells the old address that a change was asked for.
+	kindEmailChangeNotice kind = "email_change_notice"
 )
 
 // linkBuilder joins the public URL, a page path and an escaped token.
@@ -53,6 +57,8 @@ func (b linkBuilder) passwordReset(token string) string {
 	return b.link(PasswordResetPath, token)
 }
 
+func (b linkBuilder) emailChange(token string) string { return b.link(EmailChangePath, token) }
+
 // validatePublicURL checks that links built on u will be absolute http(s) URLs.
 func validatePublicURL(u string) error {
 	p, err := url.Parse(u)
@@ -63,21 +69,4 @@ func validatePublicURL(u string) error {
 		return fmt.Errorf("public URL %q must not have a query or fragment", u)
 	}
 	return nil
-}
-
-// validFor renders a token lifetime for a human: "24 hours", "1 hour", "30 minutes".
-func validFor(d time.Duration) string {
-	switch {
-	case d >= time.Hour && d%time.Hour == 0:
-		return plural(int(d/time.Hour), "hour")
-	default:
-		return plural(int(d.Round(time.Minute)/time.Minute), "minute")
-	}
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
 }

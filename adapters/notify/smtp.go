@@ -46,6 +46,9 @@ type SMTPConfig struct {
 	// InsecureSkipVerify accepts any server certificate. Only for tests and local
 	// mail catchers: it makes TLS useless against an active attacker.
 	InsecureSkipVerify bool
+	// Templates say where templates beyond the built-in ones come from and which
+	// locale is the default.
+	Templates TemplateOptions
 }
 
 // SMTPNotifier mails activation and password-reset links, each as a
@@ -58,6 +61,7 @@ type SMTPNotifier struct {
 	from    *mail.Address
 	links   linkBuilder
 	timeout time.Duration
+	mails   *catalog
 }
 
 // NewSMTPNotifier checks cfg and returns a notifier for it. It does not connect: a
@@ -75,6 +79,10 @@ func NewSMTPNotifier(cfg SMTPConfig) (*SMTPNotifier, error) {
 	}
 	if cfg.Port < 1 || cfg.Port > 65535 {
 		return nil, fmt.Errorf("notify: SMTP port %d is not between 1 and 65535", cfg.Port)
+	}
+	mails, err := loadCatalog(cfg.Templates)
+	if err != nil {
+		return nil, fmt.Errorf("notify: %w", err)
 	}
 	timeout := cfg.Timeout
 	if timeout <= 0 {
@@ -123,30 +131,42 @@ func NewSMTPNotifier(cfg SMTPConfig) (*SMTPNotifier, error) {
 		client:  client,
 		from:    from,
 		links:   newLinkBuilder(cfg.PublicURL),
+		mails:   mails,
 		timeout: timeout,
 	}, nil
 }
 
 // SendActivation mails u the link that activates the account.
 func (n *SMTPNotifier) SendActivation(ctx context.Context, u domain.User, token string) error {
-	return n.send(ctx, kindActivation, u, n.links.activation(token), 0)
+	return n.send(ctx, kindActivation, u, mailExtra{Link: n.links.activation(token)})
 }
 
 // SendPasswordReset mails u the link that lets them choose a new password.
 func (n *SMTPNotifier) SendPasswordReset(ctx context.Context, u domain.User, token string) error {
-	return n.send(ctx, kindPasswordReset, u, n.links.passwordReset(token), 0)
+	return n.send(ctx, kindPasswordReset, u, mailExtra{Link: n.links.passwordReset(token)})
 }
 
 // SendRecoveryCodeUsed mails u the notice that a recovery code was used, with how
 // many are left.
 func (n *SMTPNotifier) SendRecoveryCodeUsed(ctx context.Context, u domain.User, remaining int) error {
-	return n.send(ctx, kindRecoveryCodeUsed, u, "", remaining)
+	return n.send(ctx, kindRecoveryCodeUsed, u, mailExtra{Remaining: remaining})
+}
+
+// SendEmailChange mails the new address the link that confirms it.
+func (n *SMTPNotifier) SendEmailChange(ctx context.Context, u domain.User, to domain.MailAddresses, token string) error {
+	return n.send(ctx, kindEmailChange, u, mailExtra{Link: n.links.emailChange(token),
+		To: to.NewEmail, OldEmail: to.OldEmail, NewEmail: to.NewEmail})
+}
+
+// SendEmailChangeNotice mails the old address that a change was asked for.
+func (n *SMTPNotifier) SendEmailChangeNotice(ctx context.Context, u domain.User, to domain.MailAddresses) error {
+	return n.send(ctx, kindEmailChangeNotice, u, mailExtra{To: to.OldEmail, OldEmail: to.OldEmail, NewEmail: to.NewEmail})
 }
 
 // send composes and delivers one mail within n.timeout. Its errors name the kind of
 // mail but never the link, which carries the token.
-func (n *SMTPNotifier) send(ctx context.Context, k kind, u domain.User, link string, remaining int) error {
-	m, err := compose(n.from, k, u, link, remaining)
+func (n *SMTPNotifier) send(ctx context.Context, k kind, u domain.User, x mailExtra) error {
+	m, err := compose(n.mails, n.from, k, u, x)
 	if err != nil {
 		return fmt.Errorf("notify: compose %s mail: %w", k, err)
 	}

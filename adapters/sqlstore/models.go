@@ -32,6 +32,7 @@ type userRow struct {
 	UpdatedAt    time.Time  `bun:"updated_at"`
 	ActivatedAt  *time.Time `bun:"activated_at"`
 	MFAEnabled   bool       `bun:"mfa_enabled"`
+	Locale       string     `bun:"locale"`
 }
 
 // sessionRow is one row of sessions.
@@ -59,6 +60,7 @@ type tokenRow struct {
 	Hash      string    `bun:"hash,pk"`
 	Kind      string    `bun:"kind"`
 	UserID    string    `bun:"user_id"`
+	NewEmail  string    `bun:"new_email"`
 	CreatedAt time.Time `bun:"created_at"`
 	ExpiresAt time.Time `bun:"expires_at"`
 }
@@ -110,7 +112,7 @@ func newUserRow(u *domain.User) *userRow {
 		ID: u.ID, Email: u.Email, Username: u.Username, Name: u.Name, Mobile: u.Mobile,
 		Role: string(u.Role), Status: string(u.Status), PasswordHash: u.PasswordHash,
 		CreatedAt: ts(u.CreatedAt), UpdatedAt: ts(u.UpdatedAt), ActivatedAt: tsPtr(u.ActivatedAt),
-		MFAEnabled: u.MFAEnabled,
+		MFAEnabled: u.MFAEnabled, Locale: u.Locale,
 	}
 }
 
@@ -119,7 +121,7 @@ func (r *userRow) domain() *domain.User {
 		ID: r.ID, Email: r.Email, Username: r.Username, Name: r.Name, Mobile: r.Mobile,
 		Role: domain.Role(r.Role), Status: domain.Status(r.Status), PasswordHash: r.PasswordHash,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ActivatedAt: utcPtr(r.ActivatedAt),
-		MFAEnabled: r.MFAEnabled,
+		MFAEnabled: r.MFAEnabled, Locale: r.Locale,
 	}
 }
 

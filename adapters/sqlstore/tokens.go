@@ -12,7 +12,7 @@ import (
 
 var _ ports.TokenStore = (*TokenStore)(nil)
 
-// TokenStore keeps activation and password-reset tokens by their hash in
+// TokenStore keeps activation, password-reset and e-mail-change tokens by their hash in
 // one_time_tokens, and applies each token's effect in the transaction that consumes
 // it.
 type TokenStore struct{ s *Store }
@@ -22,7 +22,7 @@ type TokenStore struct{ s *Store }
 // write transaction is exclusive anyway), which serialises concurrent Creates for
 // one user and tells a deleted user (not_found) from a clash of hashes (conflict).
 func (tk *TokenStore) Create(ctx context.Context, t *domain.OneTimeToken, fx domain.Effects) error {
-	row := &tokenRow{Hash: t.Hash, Kind: string(t.Kind), UserID: t.UserID,
+	row := &tokenRow{Hash: t.Hash, Kind: string(t.Kind), UserID: t.UserID, NewEmail: t.NewEmail,
 		CreatedAt: ts(t.CreatedAt), ExpiresAt: ts(t.ExpiresAt)}
 	return tk.s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		q := tx.NewSelect().Model((*userRow)(nil)).Column("id").Where("id = ?", t.UserID)
@@ -48,7 +48,8 @@ func (tk *TokenStore) Create(ctx context.Context, t *domain.OneTimeToken, fx dom
 // active in one transaction; users in another status are left as they are. Returns
 // the user afterwards, token_invalid or token_expired.
 func (tk *TokenStore) ConsumeActivation(ctx context.Context, hash string, now time.Time, fx domain.Effects) (*domain.User, error) {
-	return tk.consume(ctx, hash, domain.TokenActivation, now, fx, func(ctx context.Context, tx bun.Tx, userID string) error {
+	return tk.consume(ctx, hash, domain.TokenActivation, now, fx, func(ctx context.Context, tx bun.Tx, tok *tokenRow) error {
+		userID := tok.UserID
 		_, err := tx.NewUpdate().Model((*userRow)(nil)).
 			Set("status = ?", string(domain.StatusActive)).
 			Set("activated_at = ?", ts(now)).Set("updated_at = ?", ts(now)).
@@ -62,7 +63,8 @@ func (tk *TokenStore) ConsumeActivation(ctx context.Context, hash string, now ti
 // password hash and revokes every session of the user.
 // Returns the user afterwards, token_invalid or token_expired.
 func (tk *TokenStore) ConsumeReset(ctx context.Context, hash, newPasswordHash string, now time.Time, fx domain.Effects) (*domain.User, error) {
-	return tk.consume(ctx, hash, domain.TokenPasswordReset, now, fx, func(ctx context.Context, tx bun.Tx, userID string) error {
+	return tk.consume(ctx, hash, domain.TokenPasswordReset, now, fx, func(ctx context.Context, tx bun.Tx, tok *tokenRow) error {
+		userID := tok.UserID
 		if _, err := tx.NewUpdate().Model((*userRow)(nil)).
 			Set("password_hash = ?", newPasswordHash).
 			Set("updated_at = ?", ts(now)).
@@ -74,12 +76,28 @@ func (tk *TokenStore) ConsumeReset(ctx context.Context, hash, newPasswordHash st
 	})
 }
 
-// consume is the shared shape of both Consume methods: find the token of the kind,
+// ConsumeEmailChange deletes the token and moves its user to the token's new
+// address in one transaction. The unique index on users.email is the guard: when
+// another account holds the address the UPDATE fails, the transaction rolls back
+// (the token with it, so it stays usable) and the answer is email_taken.
+func (tk *TokenStore) ConsumeEmailChange(ctx context.Context, hash string, now time.Time, fx domain.Effects) (*domain.User, error) {
+	return tk.consume(ctx, hash, domain.TokenEmailChange, now, fx, func(ctx context.Context, tx bun.Tx, tok *tokenRow) error {
+		if tok.NewEmail == "" {
+			return errTokenInvalid()
+		}
+		_, err := tx.NewUpdate().Model((*userRow)(nil)).
+			Set("email = ?", tok.NewEmail).Set("updated_at = ?", ts(now)).
+			Where("id = ?", tok.UserID).Exec(ctx)
+		return translate(err)
+	})
+}
+
+// consume is the shared shape of the Consume methods: find the token of the kind,
 // delete it — the DELETE that removes the row is the one winner among concurrent
 // consumers, the others match nothing — and apply the effect to its user. An expired
 // token is deleted and reported as token_expired; the deletion is committed.
 func (tk *TokenStore) consume(ctx context.Context, hash string, kind domain.TokenKind, now time.Time, fx domain.Effects,
-	apply func(ctx context.Context, tx bun.Tx, userID string) error,
+	apply func(ctx context.Context, tx bun.Tx, tok *tokenRow) error,
 ) (*domain.User, error) {
 	var (
 		user    *domain.User
@@ -108,7 +126,7 @@ func (tk *TokenStore) consume(ctx context.Context, hash string, kind domain.Toke
 			expired = true
 			return nil // commit the deletion
 		}
-		if err := apply(ctx, tx, tok.UserID); err != nil {
+		if err := apply(ctx, tx, &tok); err != nil {
 			return err
 		}
 		u, err := userWhere(ctx, tx, "id = ?", tok.UserID)

@@ -75,7 +75,7 @@ func (us *UserStore) Update(ctx context.Context, id string, change func(*domain.
 		}
 		u.ID = id
 		if _, err := tx.NewUpdate().Model(newUserRow(u)).
-			Column("email", "username", "name", "mobile", "role", "status", "activated_at", "updated_at").
+			Column("email", "username", "name", "mobile", "locale", "role", "status", "activated_at", "updated_at").
 			WherePK().Exec(ctx); err != nil {
 			return err
 		}

@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) ports.Backend) {
 		{"Throttle", testThrottle},
 		{"Sessions", testSessions},
 		{"Tokens", testTokens},
+		{"EmailChange", testEmailChange},
 		{"Secrets", testSecrets},
 		{"MFA", testMFA},
 		{"Races", testRaces},
@@ -63,7 +64,7 @@ func newUser(t testing.TB) *domain.User {
 	t.Helper()
 	id := newID(t)
 	return &domain.User{
-		ID: id, Email: "user-" + id + "@example.com", Name: "Test User", Mobile: "+44 20 7946 0000",
+		ID: id, Email: "user-" + id + "@example.com", Name: "Test User", Mobile: "+44 20 7946 0000", Locale: "es-ES",
 		Role: domain.RoleUser, Status: domain.StatusPending,
 		PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
 		CreatedAt:    base, UpdatedAt: base,
@@ -166,7 +167,7 @@ func sameUser(t testing.TB, got, want *domain.User) {
 	t.Helper()
 	if got.ID != want.ID || got.Email != want.Email || got.Username != want.Username ||
 		got.Name != want.Name || got.Mobile != want.Mobile || got.Role != want.Role ||
-		got.Status != want.Status || got.PasswordHash != want.PasswordHash {
+		got.Status != want.Status || got.PasswordHash != want.PasswordHash || got.Locale != want.Locale {
 		t.Errorf("user = %+v, want %+v", *got, *want)
 	}
 	sameTime(t, "CreatedAt", got.CreatedAt, want.CreatedAt)
@@ -178,7 +179,7 @@ func sameUser(t testing.TB, got, want *domain.User) {
 // stored account, as a client replacing the whole profile would.
 func setProfile(want *domain.User) func(*domain.User) (domain.Effects, error) {
 	return func(u *domain.User) (domain.Effects, error) {
-		u.Email, u.Username, u.Name, u.Mobile = want.Email, want.Username, want.Name, want.Mobile
+		u.Email, u.Username, u.Name, u.Mobile, u.Locale = want.Email, want.Username, want.Name, want.Mobile, want.Locale
 		u.Role, u.Status, u.ActivatedAt, u.UpdatedAt = want.Role, want.Status, want.ActivatedAt, want.UpdatedAt
 		return domain.Effects{}, nil
 	}

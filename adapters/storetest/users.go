@@ -75,7 +75,7 @@ func testUsers(t *testing.T, b ports.Backend, open func(t *testing.T) ports.Back
 		want := *u
 		want.Email = "changed-" + u.Email
 		want.Username = "carol-" + u.ID[len(u.ID)-8:]
-		want.Name, want.Mobile = "Carol", "+1 555 0100"
+		want.Name, want.Mobile, want.Locale = "Carol", "+1 555 0100", "en"
 		want.Role, want.Status = domain.RoleAdmin, domain.StatusDisabled
 		want.ActivatedAt = ptr(base.Add(time.Minute))
 		want.UpdatedAt = base.Add(time.Hour)

@@ -17,6 +17,7 @@ import (
 	"github.com/joho/godotenv"
 
 	"github.com/authd/authd/app"
+	"github.com/authd/authd/domain"
 )
 
 // envPrefix starts every configuration variable.
@@ -110,6 +111,11 @@ type Config struct {
 	SMTPURL     string        `env:"SMTP_URL" secret:"url"`
 	MailFrom    string        `env:"MAIL_FROM"`
 	SMTPTimeout time.Duration `env:"SMTP_TIMEOUT" envDefault:"10s"`
+	// MailTemplatesDir overrides or adds mail templates
+	// (<kind>.<locale>.<subject|txt|html>.tmpl); DefaultLocale is the locale of
+	// accounts that state none, and of mail in a locale without templates.
+	MailTemplatesDir string `env:"MAIL_TEMPLATES_DIR"`
+	DefaultLocale    string `env:"DEFAULT_LOCALE" envDefault:"en"`
 
 	// Webhooks (Standard Webhooks): events whose type AUTH_WEBHOOK_EVENTS selects
 	// (types or prefixes ending in "."; empty for all) are posted to WebhookURL,
@@ -238,6 +244,7 @@ func (c Config) AppConfig() app.Config {
 	a.Webhooks = c.WebhookURL != ""
 	a.WebhookEvents = c.WebhookEvents
 	a.DeliveryMaxAge = c.DeliveryMaxAge
+	a.DefaultLocale, _ = domain.NormalizeLocale(c.DefaultLocale) // validated at load
 	return a
 }
 

@@ -37,7 +37,7 @@ func defaultConfig() Config {
 		LockoutThreshold: 5, LockoutBase: time.Second, LockoutMax: 15 * time.Minute, LockoutForget: 24 * time.Hour,
 		RateLimitWindow: 5 * time.Minute, RateLimitLogin: 30, RateLimitSignup: 30,
 		RateLimitRefresh: 150, RateLimitForgot: 5, RateLimitResend: 5,
-		SMTPTimeout: 10 * time.Second, LogLevel: "info", LogFormat: "json",
+		SMTPTimeout: 10 * time.Second, DefaultLocale: "en", LogLevel: "info", LogFormat: "json",
 		DeliveryMaxAge: 24 * time.Hour, AuditRetention: 2160 * time.Hour,
 	}
 }
@@ -98,7 +98,7 @@ func TestLoadConfig(t *testing.T) {
 				RateLimitWindow: time.Minute, RateLimitLogin: 1, RateLimitSignup: 2,
 				RateLimitRefresh: 3, RateLimitForgot: 4, RateLimitResend: 0,
 				SMTPURL: "smtps://u:p@mail.example.com", MailFrom: "authd <no-reply@example.com>",
-				SMTPTimeout: 3 * time.Second, LogLevel: "debug", LogFormat: "text",
+				SMTPTimeout: 3 * time.Second, DefaultLocale: "en", LogLevel: "debug", LogFormat: "text",
 				WebhookURL: "https://hooks.example.com/authd", WebhookSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
 				WebhookEvents: []string{"user.", "login.failed"}, DeliveryMaxAge: time.Hour, AuditRetention: 720 * time.Hour,
 			}

@@ -138,6 +138,15 @@ func (c *Config) validate(failed map[string]bool) []error {
 		}
 	}
 	positive("AUTH_SMTP_TIMEOUT", c.SMTPTimeout)
+	if locale, ok := domain.NormalizeLocale(c.DefaultLocale); !ok {
+		check("AUTH_DEFAULT_LOCALE", fmt.Errorf("%q is not a BCP 47 language tag (en, es, es-ES, …)", c.DefaultLocale))
+	} else if err := notify.CheckTemplates(notify.TemplateOptions{Dir: c.MailTemplatesDir, DefaultLocale: locale}); err != nil {
+		name := "AUTH_MAIL_TEMPLATES_DIR"
+		if c.MailTemplatesDir == "" {
+			name = "AUTH_DEFAULT_LOCALE"
+		}
+		check(name, err)
+	}
 	positive("AUTH_DELIVERY_MAX_AGE", c.DeliveryMaxAge)
 	positive("AUTH_AUDIT_RETENTION", c.AuditRetention)
 	if c.WebhookURL != "" || c.WebhookSecret != "" {

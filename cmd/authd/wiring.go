@@ -23,6 +23,7 @@ import (
 	"github.com/authd/authd/adapters/totp"
 	"github.com/authd/authd/adapters/webhook"
 	"github.com/authd/authd/app"
+	"github.com/authd/authd/domain"
 	"github.com/authd/authd/ports"
 )
 
@@ -186,6 +187,8 @@ func newNotifier(cfg Config, logger *slog.Logger) (ports.Notifier, error) {
 		return nil, fmt.Errorf("AUTH_SMTP_URL: %w", err)
 	}
 	sc.From, sc.PublicURL, sc.Timeout = cfg.MailFrom, cfg.PublicURL, cfg.SMTPTimeout
+	locale, _ := domain.NormalizeLocale(cfg.DefaultLocale) // validated at load
+	sc.Templates = notify.TemplateOptions{Dir: cfg.MailTemplatesDir, DefaultLocale: locale}
 	n, err := notify.NewSMTPNotifier(sc)
 	if err != nil {
 		return nil, fmt.Errorf("AUTH_SMTP_URL / AUTH_MAIL_FROM: %w", err)
