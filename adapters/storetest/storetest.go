@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) ports.Backend) {
 		{"Races", testRaces},
 		{"UpdateRaces", testUpdateRaces},
 		{"Events", testEvents},
+		{"CreatePending", testCreatePending},
 		{"Outbox", testOutbox},
 		{"Backend", testBackend},
 	}
