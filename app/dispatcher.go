@@ -18,6 +18,9 @@ import (
 const (
 	retryBase = time.Second
 	retryMax  = 10 * time.Minute
+	// wakeGather is how long a woken dispatcher waits before it claims, so that a
+	// burst of sign-ups costs one claim and one completion rather than one each.
+	wakeGather = 20 * time.Millisecond
 )
 
 // RunDispatcher delivers the outbox until ctx ends: every DeliveryPoll, and at
@@ -47,6 +50,12 @@ func (a *App) RunDispatcher(ctx context.Context) {
 			return
 		case <-tick.C:
 		case <-a.wake:
+			// Let the rows of requests arriving together gather into one claim.
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wakeGather):
+			}
 		}
 	}
 }
@@ -66,15 +75,30 @@ func (a *App) DispatchOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var wg sync.WaitGroup
+	var (
+		wg        sync.WaitGroup
+		mu        sync.Mutex
+		delivered []domain.Delivery
+	)
 	for _, d := range rows {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a.dispatch(ctx, d)
+			if a.dispatch(ctx, d) {
+				mu.Lock()
+				delivered = append(delivered, d)
+				mu.Unlock()
+			}
 		}()
 	}
 	wg.Wait()
+	// The sent rows go in one write. Should it fail, their lease runs out and they
+	// are sent again: at least once.
+	if len(delivered) > 0 {
+		if err := a.Outbox.Complete(ctx, delivered); err != nil {
+			a.Logger.WarnContext(ctx, "recording delivered rows failed; they will be sent again", "rows", len(delivered), "err", err)
+		}
+	}
 	return len(rows), nil
 }
 
@@ -89,14 +113,16 @@ func (a *App) leaseFor() time.Duration {
 // its kind is unknown): it is buried at once instead of retried for a day.
 var errPermanent = errors.New("permanent delivery failure")
 
-// dispatch sends one claimed row and completes, retries or buries it.
-func (a *App) dispatch(ctx context.Context, d domain.Delivery) {
+// dispatch sends one claimed row and reports whether it was delivered; a failed
+// one it retries or buries.
+func (a *App) dispatch(ctx context.Context, d domain.Delivery) (delivered bool) {
 	err := a.send(ctx, d)
+	if err == nil {
+		return true
+	}
 	now := a.Clock.Now().UTC()
 	var end error
 	switch {
-	case err == nil:
-		end = a.Outbox.Complete(ctx, d)
 	case errors.Is(err, errPermanent) || now.Sub(d.CreatedAt) >= a.maxAge():
 		a.Logger.ErrorContext(ctx, "delivery is dead", "delivery_id", d.ID, "channel", d.Channel,
 			"kind", d.Kind, "user_id", d.UserID, "attempts", d.Attempts, "err", err)
@@ -113,6 +139,7 @@ func (a *App) dispatch(ctx context.Context, d domain.Delivery) {
 		// once either way.
 		a.Logger.WarnContext(ctx, "recording a delivery's outcome failed", "delivery_id", d.ID, "err", end)
 	}
+	return false
 }
 
 func (a *App) maxAge() time.Duration {

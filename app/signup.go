@@ -45,19 +45,7 @@ func (a *App) signUpLocale(in SignUpInput) (string, *domain.FieldError) {
 // SignUp creates an account: pending with an activation mail when activation is
 // required, active otherwise. Returns validation_failed, email_taken, username_taken.
 func (a *App) SignUp(ctx context.Context, in SignUpInput) (*domain.User, error) {
-	u, err := a.createUser(ctx, in, domain.RoleUser, !a.cfg.RequireActivation)
-	if err != nil {
-		return nil, err
-	}
-	if u.Status == domain.StatusPending {
-		// The account and its activation mail are two store steps; the 201 is
-		// answered only after both, so an acknowledged sign-up always has its mail
-		// in the outbox.
-		if err := a.mailToken(ctx, domain.TokenActivation, domain.MailActivation, u, domain.ActivationTokenTTL, domain.Effects{}); err != nil {
-			return nil, err
-		}
-	}
-	return u, nil
+	return a.createUser(ctx, in, domain.RoleUser, !a.cfg.RequireActivation)
 }
 
 // CreateAdmin creates an active admin account (the `authd admin create` bootstrap).
@@ -110,11 +98,36 @@ func (a *App) createUser(ctx context.Context, in SignUpInput, role domain.Role, 
 	if err != nil {
 		return nil, err
 	}
-	if err := a.Users.Create(ctx, u, fx); err != nil {
+	if active {
+		err = a.Users.Create(ctx, u, fx)
+	} else {
+		err = a.createPending(ctx, u, fx)
+	}
+	if err != nil {
 		return nil, err
 	}
 	a.effectsDelivered(ctx, fx)
 	return u, nil
+}
+
+// createPending stores a pending account with its activation token and the mail
+// that carries it (sealed) in one store step: an acknowledged sign-up always has
+// its mail in the outbox, and a refused one leaves neither.
+func (a *App) createPending(ctx context.Context, u *domain.User, fx domain.Effects) error {
+	clear, tok, err := a.newOneTimeToken(domain.TokenActivation, u.ID, domain.ActivationTokenTTL)
+	if err != nil {
+		return err
+	}
+	d, err := a.mailDelivery(domain.MailActivation, u.ID, clear)
+	if err != nil {
+		return err
+	}
+	fx.Deliveries = append(fx.Deliveries, d)
+	if err := a.Users.CreatePending(ctx, u, tok, fx); err != nil {
+		return err
+	}
+	a.delivered(ctx)
+	return nil
 }
 
 // Activate consumes an activation token and activates its account in one store

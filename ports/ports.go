@@ -32,6 +32,11 @@ type UserStore interface {
 	// Create inserts u and writes fx with it. Returns email_taken or username_taken
 	// when another account holds the address or name (and then writes no effect).
 	Create(ctx context.Context, u *domain.User, fx domain.Effects) error
+	// CreatePending inserts u (a pending account) together with its first one-time
+	// token, activation, and fx (typically the activation mail, carrying the token
+	// sealed), as one atomic step: a sign-up is written with its mail or not at
+	// all. Returns email_taken or username_taken (and then writes none of them).
+	CreatePending(ctx context.Context, u *domain.User, activation *domain.OneTimeToken, fx domain.Effects) error
 	// ByID returns the user with that id, or not_found.
 	ByID(ctx context.Context, id string) (*domain.User, error)
 	// ByEmail returns the user with that normalised e-mail, or not_found.
@@ -168,12 +173,13 @@ type Outbox interface {
 	// before until (when a crashed claimer's rows become due again). Of N
 	// concurrent Claims, each due row goes to exactly one.
 	Claim(ctx context.Context, lease string, now, until time.Time, limit int) ([]domain.Delivery, error)
-	// Complete deletes a delivered row, its sealed secret with it. Returns conflict
-	// when d.Lease no longer holds the row (its lease ran out and someone else
-	// claimed it) and not_found when the row is gone.
-	Complete(ctx context.Context, d domain.Delivery) error
+	// Complete deletes the delivered rows ds, their sealed secrets with them, in as
+	// few writes as the store allows. A row its lease (d.Lease) no longer holds —
+	// the lease ran out and another claim took it, so that claimer sends it again —
+	// or that is gone is skipped: that is the "at least once".
+	Complete(ctx context.Context, ds []domain.Delivery) error
 	// Retry makes a failed row due again at next, recording lastErr. Returns
-	// conflict or not_found as Complete.
+	// conflict when d.Lease no longer holds the row and not_found when it is gone.
 	Retry(ctx context.Context, d domain.Delivery, next time.Time, lastErr string) error
 	// Bury marks a row dead at `at` (it is never claimed again), recording lastErr
 	// and dropping its sealed secret. Returns conflict or not_found as Complete.

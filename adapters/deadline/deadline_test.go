@@ -51,6 +51,9 @@ type fakeUsers struct{ f *fake }
 func (u fakeUsers) Create(ctx context.Context, _ *domain.User, _ domain.Effects) error {
 	return u.f.do(ctx, "Users.Create")
 }
+func (u fakeUsers) CreatePending(ctx context.Context, _ *domain.User, _ *domain.OneTimeToken, _ domain.Effects) error {
+	return u.f.do(ctx, "Users.CreatePending")
+}
 func (u fakeUsers) ByID(ctx context.Context, _ string) (*domain.User, error) {
 	return theUser, u.f.do(ctx, "Users.ByID")
 }
@@ -143,7 +146,7 @@ type fakeOutbox struct{ f *fake }
 func (o fakeOutbox) Claim(ctx context.Context, _ string, _, _ time.Time, _ int) ([]domain.Delivery, error) {
 	return []domain.Delivery{{ID: "d1"}}, o.f.do(ctx, "Outbox.Claim")
 }
-func (o fakeOutbox) Complete(ctx context.Context, _ domain.Delivery) error {
+func (o fakeOutbox) Complete(ctx context.Context, _ []domain.Delivery) error {
 	return o.f.do(ctx, "Outbox.Complete")
 }
 func (o fakeOutbox) Retry(ctx context.Context, _ domain.Delivery, _ time.Time, _ string) error {
@@ -175,6 +178,9 @@ func portCalls() []portCall {
 	return append(mfaPortCalls(at), []portCall{
 		{"Users.Create", func(ctx context.Context, b ports.Backend) (any, error) {
 			return nil, b.Users().Create(ctx, &domain.User{}, domain.Effects{})
+		}},
+		{"Users.CreatePending", func(ctx context.Context, b ports.Backend) (any, error) {
+			return nil, b.Users().CreatePending(ctx, &domain.User{}, &domain.OneTimeToken{}, domain.Effects{})
 		}},
 		{"Users.ByID", func(ctx context.Context, b ports.Backend) (any, error) { return b.Users().ByID(ctx, "u1") }},
 		{"Users.ByEmail", func(ctx context.Context, b ports.Backend) (any, error) { return b.Users().ByEmail(ctx, "a@b.c") }},
@@ -218,7 +224,7 @@ func portCalls() []portCall {
 			return b.Outbox().Claim(ctx, "l", at, at, 1)
 		}},
 		{"Outbox.Complete", func(ctx context.Context, b ports.Backend) (any, error) {
-			return nil, b.Outbox().Complete(ctx, domain.Delivery{})
+			return nil, b.Outbox().Complete(ctx, []domain.Delivery{{ID: "d1"}})
 		}},
 		{"Outbox.Retry", func(ctx context.Context, b ports.Backend) (any, error) {
 			return nil, b.Outbox().Retry(ctx, domain.Delivery{}, at, "")

@@ -31,6 +31,10 @@ func (u users) Create(ctx context.Context, user *domain.User, fx domain.Effects)
 	return u.g.run(ctx, func(ctx context.Context) error { return u.s.Create(ctx, user, fx) })
 }
 
+func (u users) CreatePending(ctx context.Context, user *domain.User, tok *domain.OneTimeToken, fx domain.Effects) error {
+	return u.g.run(ctx, func(ctx context.Context) error { return u.s.CreatePending(ctx, user, tok, fx) })
+}
+
 func (u users) ByID(ctx context.Context, id string) (*domain.User, error) {
 	return value(u.g, ctx, func(ctx context.Context) (*domain.User, error) { return u.s.ByID(ctx, id) })
 }
@@ -178,8 +182,8 @@ func (o outbox) Claim(ctx context.Context, lease string, now, until time.Time, l
 	})
 }
 
-func (o outbox) Complete(ctx context.Context, d domain.Delivery) error {
-	return o.g.run(ctx, func(ctx context.Context) error { return o.s.Complete(ctx, d) })
+func (o outbox) Complete(ctx context.Context, ds []domain.Delivery) error {
+	return o.g.run(ctx, func(ctx context.Context) error { return o.s.Complete(ctx, ds) })
 }
 
 func (o outbox) Retry(ctx context.Context, d domain.Delivery, next time.Time, lastErr string) error {

@@ -137,17 +137,25 @@ func (o *Outbox) Claim(ctx context.Context, lease string, now, until time.Time, 
 	return out, nil
 }
 
-// Complete deletes the row if d's lease still holds it.
-func (o *Outbox) Complete(ctx context.Context, d domain.Delivery) error {
-	_, err := o.s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName:                           aws.String(o.s.table),
-		Key:                                 outboxKey(d.ID),
-		ConditionExpression:                 aws.String("#lease = :lease AND #gpk = :pending"),
-		ExpressionAttributeNames:            map[string]string{"#lease": "lease", "#gpk": attrGSI1PK},
-		ExpressionAttributeValues:           map[string]types.AttributeValue{":lease": str(d.Lease), ":pending": str(outboxPart)},
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
-	return leaseError("complete delivery", err)
+// Complete deletes each row its lease still holds, one conditional DeleteItem
+// each; a failed condition (lease lost, row gone) skips the row.
+func (o *Outbox) Complete(ctx context.Context, ds []domain.Delivery) error {
+	for _, d := range ds {
+		_, err := o.s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+			TableName:                 aws.String(o.s.table),
+			Key:                       outboxKey(d.ID),
+			ConditionExpression:       aws.String("#lease = :lease AND #gpk = :pending"),
+			ExpressionAttributeNames:  map[string]string{"#lease": "lease", "#gpk": attrGSI1PK},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":lease": str(d.Lease), ":pending": str(outboxPart)},
+		})
+		if _, ok := conditionFailed(err); ok {
+			continue
+		}
+		if err != nil {
+			return translate("complete deliveries", err)
+		}
+	}
+	return nil
 }
 
 // Retry makes the row due at next if d's lease still holds it.

@@ -39,16 +39,7 @@ func (ts *TokenStore) Create(ctx context.Context, t *domain.OneTimeToken, fx dom
 	if err != nil {
 		return err
 	}
-	k, lk, ck := tokenKey(t.Hash), tokenLinkKey(t.UserID, t.Kind, t.Hash), currentTokenKey(t.UserID, t.Kind)
-	ttl := ttlOf(t.ExpiresAt)
-	items := []types.TransactWriteItem{
-		s.userExists(t.UserID),
-		s.put(tokenItem{PK: pkString(k), SK: skString(k), Hash: t.Hash, Kind: string(t.Kind),
-			UserID: t.UserID, NewEmail: t.NewEmail, CreatedAt: t.CreatedAt.UTC(), ExpiresAt: t.ExpiresAt.UTC(), TTL: ttl}, "", nil, nil),
-		s.put(linkItem{PK: pkString(lk), SK: skString(lk), Target: t.Hash,
-			ExpiresNS: t.ExpiresAt.UnixNano(), TTL: ttl}, "", nil, nil),
-		s.put(currentTokenItem{PK: pkString(ck), SK: skString(ck), Hash: t.Hash}, "", nil, nil),
-	}
+	items := append([]types.TransactWriteItem{s.userExists(t.UserID)}, s.tokenItems(t)...)
 	items = append(items, effects...)
 	var deletes []types.TransactWriteItem
 	for _, l := range olds {
@@ -65,6 +56,20 @@ func (ts *TokenStore) Create(ctx context.Context, t *domain.OneTimeToken, fx dom
 		return translate("create token", err)
 	}
 	return s.transactChunks(ctx, "create token", deletes[n:])
+}
+
+// tokenItems are the puts of a new token: the token, its link in the user's
+// collection and the user's current-token item of the kind, naming it.
+func (s *Store) tokenItems(t *domain.OneTimeToken) []types.TransactWriteItem {
+	k, lk, ck := tokenKey(t.Hash), tokenLinkKey(t.UserID, t.Kind, t.Hash), currentTokenKey(t.UserID, t.Kind)
+	ttl := ttlOf(t.ExpiresAt)
+	return []types.TransactWriteItem{
+		s.put(tokenItem{PK: pkString(k), SK: skString(k), Hash: t.Hash, Kind: string(t.Kind),
+			UserID: t.UserID, NewEmail: t.NewEmail, CreatedAt: t.CreatedAt.UTC(), ExpiresAt: t.ExpiresAt.UTC(), TTL: ttl}, "", nil, nil),
+		s.put(linkItem{PK: pkString(lk), SK: skString(lk), Target: t.Hash,
+			ExpiresNS: t.ExpiresAt.UnixNano(), TTL: ttl}, "", nil, nil),
+		s.put(currentTokenItem{PK: pkString(ck), SK: skString(ck), Hash: t.Hash}, "", nil, nil),
+	}
 }
 
 // ConsumeActivation deletes the token and activates a pending user in one

@@ -37,10 +37,23 @@ func retryExhausted(op string) error {
 
 // Create writes the user, its guards and fx in one transaction.
 func (us *UserStore) Create(ctx context.Context, u *domain.User, fx domain.Effects) error {
+	return us.create(ctx, u, nil, fx)
+}
+
+// CreatePending writes the user, its guards, its activation token (with its link
+// and current-token items) and fx in one transaction.
+func (us *UserStore) CreatePending(ctx context.Context, u *domain.User, activation *domain.OneTimeToken, fx domain.Effects) error {
+	return us.create(ctx, u, activation, fx)
+}
+
+func (us *UserStore) create(ctx context.Context, u *domain.User, tok *domain.OneTimeToken, fx domain.Effects) error {
 	s := us.s
 	effects, err := s.effectItems(fx)
 	if err != nil {
 		return err
+	}
+	if tok != nil {
+		effects = append(s.tokenItems(tok), effects...)
 	}
 	guards := []guard{emailGuard(u.Email)}
 	if u.Username != "" {

@@ -60,9 +60,14 @@ func (o *outbox) Claim(ctx context.Context, lease string, now, until time.Time, 
 	return rows, err
 }
 
-// Complete counts a delivered row.
-func (o *outbox) Complete(ctx context.Context, d domain.Delivery) error {
-	return o.count(d, "delivered", o.next.Complete(ctx, d))
+// Complete counts the delivered rows (sends that succeeded: a row whose lease ran
+// out during its send is counted again by whoever sends it next).
+func (o *outbox) Complete(ctx context.Context, ds []domain.Delivery) error {
+	err := o.next.Complete(ctx, ds)
+	for _, d := range ds {
+		_ = o.count(d, "delivered", err)
+	}
+	return err
 }
 
 // Retry counts a row that failed and is due again.

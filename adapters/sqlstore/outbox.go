@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -57,6 +59,9 @@ func (o *Outbox) Claim(ctx context.Context, lease string, now, until time.Time, 
 	if limit <= 0 {
 		return nil, nil
 	}
+	if o.s.target.dialect != dialectMySQL {
+		return o.claimReturning(ctx, lease, now, until, limit)
+	}
 	var out []domain.Delivery
 	err := o.s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		out = nil
@@ -97,16 +102,54 @@ func (o *Outbox) Claim(ctx context.Context, lease string, now, until time.Time, 
 	return out, nil
 }
 
-// Complete deletes the row if d's lease still holds it.
-func (o *Outbox) Complete(ctx context.Context, d domain.Delivery) error {
-	return o.leased(ctx, d, func(ctx context.Context, db bun.IDB) (int64, error) {
-		res, err := db.NewDelete().Model((*outboxRow)(nil)).
-			Where("id = ?", d.ID).Where("lease = ?", d.Lease).Where("dead_at IS NULL").Exec(ctx)
-		if err != nil {
-			return 0, err
-		}
-		return affected(res)
+// claimReturning is Claim as one statement, UPDATE … RETURNING over the due rows
+// (PostgreSQL: selected FOR UPDATE SKIP LOCKED; SQLite: under the write lock the
+// statement holds): one round trip instead of a transaction of four. MySQL has no
+// UPDATE … RETURNING, so Claim runs its transaction there.
+func (o *Outbox) claimReturning(ctx context.Context, lease string, now, until time.Time, limit int) ([]domain.Delivery, error) {
+	due := o.s.db.NewSelect().Model((*outboxRow)(nil)).Column("id").
+		Where("dead_at IS NULL").Where("due_at <= ?", ts(now)).OrderExpr("due_at ASC").Limit(int64(limit))
+	if o.s.target.dialect == dialectPostgres {
+		due = due.For("UPDATE SKIP LOCKED")
+	}
+	var rows []outboxRow
+	err := o.s.writing(ctx, func() error {
+		return o.s.db.NewUpdate().Model((*outboxRow)(nil)).
+			Set("attempts = attempts + 1").Set("lease = ?", lease).Set("due_at = ?", ts(until)).
+			Where("id IN (?)", due).Returning("*").Scan(ctx, &rows)
 	})
+	if err != nil && !isNoRows(err) {
+		return nil, translate(err)
+	}
+	out := make([]domain.Delivery, len(rows))
+	for i := range rows {
+		out[i] = rows[i].domain()
+	}
+	// RETURNING keeps no order; hand the rows over oldest first, as the claim took them.
+	slices.SortFunc(out, func(a, b domain.Delivery) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+// Complete deletes the rows their leases still hold: one DELETE per lease (a
+// dispatcher's pass has one).
+func (o *Outbox) Complete(ctx context.Context, ds []domain.Delivery) error {
+	byLease := map[string][]string{}
+	for _, d := range ds {
+		byLease[d.Lease] = append(byLease[d.Lease], d.ID)
+	}
+	for lease, ids := range byLease {
+		_, err := o.s.exec(ctx, o.s.db.NewDelete().Model((*outboxRow)(nil)).
+			Where("id IN (?)", bun.In(ids)).Where("lease = ?", lease).Where("dead_at IS NULL"))
+		if err != nil {
+			return translate(err)
+		}
+	}
+	return nil
 }
 
 // Retry makes the row due at next if d's lease still holds it.

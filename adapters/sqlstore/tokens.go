@@ -22,8 +22,7 @@ type TokenStore struct{ s *Store }
 // write transaction is exclusive anyway), which serialises concurrent Creates for
 // one user and tells a deleted user (not_found) from a clash of hashes (conflict).
 func (tk *TokenStore) Create(ctx context.Context, t *domain.OneTimeToken, fx domain.Effects) error {
-	row := &tokenRow{Hash: t.Hash, Kind: string(t.Kind), UserID: t.UserID, NewEmail: t.NewEmail,
-		CreatedAt: ts(t.CreatedAt), ExpiresAt: ts(t.ExpiresAt)}
+	row := newTokenRow(t)
 	return tk.s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		q := tx.NewSelect().Model((*userRow)(nil)).Column("id").Where("id = ?", t.UserID)
 		if tk.s.target.dialect != dialectSQLite {
@@ -146,6 +145,11 @@ func (tk *TokenStore) consume(ctx context.Context, hash string, kind domain.Toke
 		return nil, domain.Errorf(domain.CodeTokenExpired, "The token has expired.")
 	}
 	return user, nil
+}
+
+func newTokenRow(t *domain.OneTimeToken) *tokenRow {
+	return &tokenRow{Hash: t.Hash, Kind: string(t.Kind), UserID: t.UserID, NewEmail: t.NewEmail,
+		CreatedAt: ts(t.CreatedAt), ExpiresAt: ts(t.ExpiresAt)}
 }
 
 // errTokenInvalid is the answer for an unknown, used or wrong-kind token.

@@ -24,6 +24,19 @@ func (us *UserStore) Create(ctx context.Context, u *domain.User, fx domain.Effec
 	})
 }
 
+// CreatePending inserts u, its activation token and fx in one transaction.
+func (us *UserStore) CreatePending(ctx context.Context, u *domain.User, activation *domain.OneTimeToken, fx domain.Effects) error {
+	return us.s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewInsert().Model(newUserRow(u)).Exec(ctx); err != nil {
+			return err
+		}
+		if _, err := tx.NewInsert().Model(newTokenRow(activation)).Exec(ctx); err != nil {
+			return err
+		}
+		return writeEffects(ctx, tx, fx)
+	})
+}
+
 // ByID returns the user with that id, or not_found.
 func (us *UserStore) ByID(ctx context.Context, id string) (*domain.User, error) {
 	return us.s.userByPrepared(ctx, qUserByID, id)

@@ -349,3 +349,38 @@ func testDeliveriesAtomic(t *testing.T, b ports.Backend) {
 		t.Errorf("outbox after one write and two refused ones: %d pending, %d dead; want 1, 0", pending, dead)
 	}
 }
+
+// testCreatePending checks that a pending account, its activation token and its
+// effects are written together, or — when the address is taken — none of them.
+func testCreatePending(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.Backend) {
+	ctx := context.Background()
+	t.Parallel()
+	u := newUser(t)
+	tok := &domain.OneTimeToken{Hash: newHash(t), Kind: domain.TokenActivation, UserID: u.ID,
+		CreatedAt: base, ExpiresAt: base.Add(time.Hour)}
+	e := newEvent(t, domain.EventUserCreated, u.ID, base)
+	noErr(t, "CreatePending", b.Users().CreatePending(ctx, u, tok, effectsOf(e)))
+	sameUser(t, getUser(t, b, u.ID), u)
+	wantEvents(t, b, u.ID, e)
+
+	dup := newUser(t)
+	dup.Email = u.Email
+	dupTok := &domain.OneTimeToken{Hash: newHash(t), Kind: domain.TokenActivation, UserID: dup.ID,
+		CreatedAt: base, ExpiresAt: base.Add(time.Hour)}
+	wantCode(t, "CreatePending(email taken)", b.Users().CreatePending(ctx, dup, dupTok,
+		effectsOf(newEvent(t, domain.EventUserCreated, dup.ID, base))), domain.CodeEmailTaken)
+	wantEvents(t, b, dup.ID)
+	_, err := b.Tokens().ConsumeActivation(ctx, dupTok.Hash, base, domain.Effects{})
+	wantCode(t, "ConsumeActivation(the refused sign-up's token)", err, domain.CodeTokenInvalid)
+
+	// The sign-up's token is an ordinary one: a newer one replaces it.
+	again := &domain.OneTimeToken{Hash: newHash(t), Kind: domain.TokenActivation, UserID: u.ID, CreatedAt: base, ExpiresAt: base.Add(time.Hour)}
+	noErr(t, "Tokens.Create", b.Tokens().Create(ctx, again, domain.Effects{}))
+	_, err = b.Tokens().ConsumeActivation(ctx, tok.Hash, base, domain.Effects{})
+	wantCode(t, "ConsumeActivation(the replaced sign-up token)", err, domain.CodeTokenInvalid)
+	got, err := b.Tokens().ConsumeActivation(ctx, again.Hash, base, domain.Effects{})
+	noErr(t, "ConsumeActivation", err)
+	if got.ID != u.ID || got.Status != domain.StatusActive {
+		t.Errorf("activated %s (%s), want %s active", got.ID, got.Status, u.ID)
+	}
+}

@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) ports.Backend) {
 		{"Races", testRaces},
 		{"UpdateRaces", testUpdateRaces},
 		{"Events", testEvents},
+		{"CreatePending", testCreatePending},
 		{"Outbox", testOutbox},
 		{"Backend", testBackend},
 	}
