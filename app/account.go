@@ -82,16 +82,12 @@ func (a *App) DeleteAccount(ctx context.Context, p Principal, password string) e
 
 // ForgotPassword mails a password-reset token (valid one hour, replacing earlier
 // ones) if the address belongs to an account that is not disabled. Only the
-// address is checked inside the request; the rest happens in the background (see
-// mailLink), so the answer is the same, and takes as long, whether or not it does.
-// Returns validation_failed for a malformed address, unavailable when the
-// background queue stays full for as long as ctx allows.
+// address is checked inside the request, which stores the request in the outbox;
+// the rest happens in the dispatcher (see mailLink), so the answer is the same,
+// and takes as long, whether or not it does. Returns validation_failed for a
+// malformed address.
 func (a *App) ForgotPassword(ctx context.Context, email string, c Client) error {
-	return a.mailLink(ctx, email, c, linkMail{
-		kind: domain.MailPasswordReset, token: domain.TokenPasswordReset, ttl: domain.PasswordResetTokenTTL,
-		event:  domain.EventPasswordResetRequested,
-		wanted: func(u *domain.User) bool { return u.Status != domain.StatusDisabled },
-	})
+	return a.mailLink(ctx, email, c, domain.LinkRequestPasswordReset)
 }
 
 // ResetPassword sets a new password with a reset token and revokes every session,

@@ -33,15 +33,11 @@ type Config struct {
 	// MaxPageSize bounds ListUsers' limit (a larger one is refused); DefaultPageSize is used when none is given.
 	MaxPageSize     int
 	DefaultPageSize int
-	// AsyncNotify moves mails, and the lookup, token and mail behind forgot and
-	// resend, onto a bounded background queue (see App.Drain) instead of doing them
-	// inside the request; authd always sets it. Off, everything happens inside the
-	// request, which tests that read the mail right after a call rely on.
+	// AsyncNotify leaves the outbox to the dispatcher (RunDispatcher), which a
+	// write of deliveries wakes; authd always sets it. Off, a request that writes
+	// deliveries runs a dispatch pass itself before it returns, which tests that
+	// read the mail right after a call rely on.
 	AsyncNotify bool
-	// BackgroundWorkers run the queue's jobs (at least one); BackgroundQueue jobs
-	// may wait for them before a request has to wait for room.
-	BackgroundWorkers int
-	BackgroundQueue   int
 	// PasswordWorkLimit bounds the operations that hash a password (login, sign-up,
 	// password change and reset, deletion) in flight at once; one more waits at most
 	// PasswordWorkWait and is then answered unavailable with a Retry-After, before it
@@ -85,8 +81,6 @@ func DefaultConfig() Config {
 		LockoutForget:     24 * time.Hour,
 		MaxPageSize:       100,
 		DefaultPageSize:   20,
-		BackgroundWorkers: 4,
-		BackgroundQueue:   1024,
 		MFAIssuer:         "authd",
 		DeliveryMaxAge:    24 * time.Hour,
 		DeliveryLease:     time.Minute,
@@ -132,7 +126,6 @@ type Deps struct {
 type App struct {
 	Deps
 	cfg       Config
-	queue     *queue     // nil without AsyncNotify
 	admission *admission // nil without PasswordWorkLimit
 	// wake tells RunDispatcher that this instance just wrote deliveries.
 	wake chan struct{}
@@ -158,9 +151,6 @@ func New(deps Deps, cfg Config) *App {
 	}
 	a := &App{Deps: deps, cfg: cfg, wake: make(chan struct{}, 1),
 		admission: newAdmission(cfg.PasswordWorkLimit, cfg.PasswordWorkWait, deps.ObservePasswordWait)}
-	if cfg.AsyncNotify {
-		a.queue = newQueue(cfg.BackgroundWorkers, cfg.BackgroundQueue)
-	}
 	return a
 }
 

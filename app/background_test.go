@@ -22,11 +22,10 @@ import (
 // before, nothing lost on Drain, no job dropped when it is full, and failures
 // logged without secrets.
 
-// settle waits for the background queue and then delivers the outbox, as the
+// settle delivers the outbox — link requests, then the mails they store — as the
 // dispatcher of a running authd would.
 func (f *fixture) settle(t *testing.T) {
 	t.Helper()
-	f.app.Drain()
 	for {
 		n, err := f.app.DispatchOnce(context.Background())
 		if err != nil {
@@ -36,25 +35,6 @@ func (f *fixture) settle(t *testing.T) {
 			return
 		}
 	}
-}
-
-// gatedTokens holds every token write until the test opens the gate, so a test can
-// see what happens while background jobs are pending. entered receives once per
-// job that is waiting.
-type gatedTokens struct {
-	ports.TokenStore
-	gate    chan struct{}
-	entered chan string
-}
-
-func newGatedTokens(next ports.TokenStore) *gatedTokens {
-	return &gatedTokens{TokenStore: next, gate: make(chan struct{}), entered: make(chan string, 64)}
-}
-
-func (g *gatedTokens) Create(ctx context.Context, t *domain.OneTimeToken, fx domain.Effects) error {
-	g.entered <- t.UserID
-	<-g.gate
-	return g.TokenStore.Create(ctx, t, fx)
 }
 
 // gatedMail holds every mail until the test opens the gate, so a test can see what
@@ -181,105 +161,6 @@ func TestMailLinksRefuseMalformedAddressesInTheRequest(t *testing.T) {
 		"forgot": f.app.ForgotPassword, "resend": f.app.ResendActivation,
 	} {
 		wantCode(t, name+" with a malformed address", call(context.Background(), "not-an-address", app.Client{}), domain.CodeValidationFailed)
-	}
-}
-
-func TestDrainWaitsForQueuedWork(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	var gated *gatedTokens
-	f := newFixtureOn(t, "sqlite", func(d *app.Deps) { gated = newGatedTokens(d.Tokens); d.Tokens = gated },
-		func(c *app.Config) { c.AsyncNotify = true; c.BackgroundWorkers = 1 })
-	emails := []string{"d1@example.com", "d2@example.com", "d3@example.com"}
-	f.admins(t, emails...)
-
-	// The tokens cannot be stored yet, so the requests return only if they do not wait.
-	within(t, 5*time.Second, "forgot while the token store is held", func() {
-		for _, e := range emails {
-			if err := f.app.ForgotPassword(ctx, e, app.Client{}); err != nil {
-				t.Errorf("ForgotPassword(%s): %v", e, err)
-			}
-		}
-	})
-	<-gated.entered // the first job is at the store, the others queue behind it
-	drained := make(chan struct{})
-	go func() { f.app.Drain(); close(drained) }()
-	select {
-	case <-drained:
-		t.Fatal("Drain returned while three jobs were still held")
-	case <-time.After(200 * time.Millisecond):
-	}
-	close(gated.gate)
-	select {
-	case <-drained:
-	case <-time.After(10 * time.Second):
-		t.Fatal("Drain did not return within 10s of the store answering")
-	}
-	f.settle(t)
-	for _, e := range emails {
-		tok, _ := f.mail.latest(e)
-		if tok == "" {
-			t.Errorf("after Drain no reset mail for %s", e)
-			continue
-		}
-		if err := f.app.ResetPassword(ctx, tok, "a brand new password", app.Client{}); err != nil {
-			t.Errorf("reset with the token mailed to %s: %v", e, err)
-		}
-	}
-}
-
-func TestFullQueueBlocksRatherThanDrops(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	var gated *gatedTokens
-	f := newFixtureOn(t, "sqlite", func(d *app.Deps) { gated = newGatedTokens(d.Tokens); d.Tokens = gated },
-		func(c *app.Config) { c.AsyncNotify = true; c.BackgroundWorkers = 1; c.BackgroundQueue = 1 })
-	f.admins(t, "q1@example.com", "q2@example.com", "q3@example.com", "q4@example.com")
-
-	// q1 holds the only worker at the store, q2 fills the one free place.
-	if err := f.app.ForgotPassword(ctx, "q1@example.com", app.Client{}); err != nil {
-		t.Fatal(err)
-	}
-	<-gated.entered
-	if err := f.app.ForgotPassword(ctx, "q2@example.com", app.Client{}); err != nil {
-		t.Fatal(err)
-	}
-
-	// q3 waits for room as long as its context allows, then is refused, not dropped
-	// behind a 202.
-	// The deadline is taken after start, so "returned before it" can be judged
-	// without a race between the two clock readings.
-	start := time.Now()
-	short, cancel := context.WithDeadline(ctx, start.Add(150*time.Millisecond))
-	defer cancel()
-	err := f.app.ForgotPassword(short, "q3@example.com", app.Client{})
-	wantCode(t, "forgot while the queue is full until the deadline", err, domain.CodeUnavailable)
-	if waited := time.Since(start); waited < 150*time.Millisecond {
-		t.Errorf("forgot on a full queue returned after %v, want it to wait for room until the 150ms deadline", waited)
-	}
-
-	// q4 has no deadline: it waits until the worker makes room.
-	q4 := make(chan error, 1)
-	go func() { q4 <- f.app.ForgotPassword(ctx, "q4@example.com", app.Client{}) }()
-	select {
-	case err := <-q4:
-		t.Fatalf("forgot on a full queue returned %v while the queue was still full, want it to wait", err)
-	case <-time.After(200 * time.Millisecond):
-	}
-	close(gated.gate)
-	select {
-	case err := <-q4:
-		if err != nil {
-			t.Fatalf("forgot once the queue had room: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("forgot still waiting 10s after the queue had room")
-	}
-	f.settle(t)
-	for email, want := range map[string]bool{"q1@example.com": true, "q2@example.com": true, "q3@example.com": false, "q4@example.com": true} {
-		if tok, _ := f.mail.latest(email); (tok != "") != want {
-			t.Errorf("mail for %s: token %q, want mailed=%v", email, tok, want)
-		}
 	}
 }
 

@@ -38,7 +38,7 @@ func benchApp(b *testing.B, backend string) *app.App {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); a.RunDispatcher(ctx) }()
-	b.Cleanup(func() { a.Drain(); cancel(); <-done })
+	b.Cleanup(func() { cancel(); <-done })
 	return a
 }
 

@@ -169,6 +169,9 @@ func (a *App) send(ctx context.Context, d domain.Delivery) error {
 		}
 		return a.Webhooks.Send(ctx, d.EventID, d.Payload)
 	case domain.ChannelMail:
+		if m, ok := linkMails[d.Kind]; ok {
+			return a.serveLinkRequest(ctx, d, m)
+		}
 		return a.sendMail(ctx, d)
 	}
 	return fmt.Errorf("%w: unknown channel %q", errPermanent, d.Channel)

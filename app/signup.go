@@ -151,14 +151,10 @@ func (a *App) Activate(ctx context.Context, token string, c Client) (*domain.Use
 }
 
 // ResendActivation mails a new activation token if the address belongs to a pending
-// account. Only the address is checked inside the request; the rest happens in the
-// background (see mailLink), so the answer is the same, and takes as long, whether
-// or not it does. Returns validation_failed for a malformed address, unavailable
-// when the background queue stays full for as long as ctx allows.
+// account. Only the address is checked inside the request, which stores the
+// request in the outbox; the rest happens in the dispatcher (see mailLink), so the
+// answer is the same, and takes as long, whether or not it does. Returns
+// validation_failed for a malformed address.
 func (a *App) ResendActivation(ctx context.Context, email string, c Client) error {
-	return a.mailLink(ctx, email, c, linkMail{
-		kind: domain.MailActivation, token: domain.TokenActivation, ttl: domain.ActivationTokenTTL,
-		event:  domain.EventActivationRequested,
-		wanted: func(u *domain.User) bool { return u.Status == domain.StatusPending },
-	})
+	return a.mailLink(ctx, email, c, domain.LinkRequestActivation)
 }

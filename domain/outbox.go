@@ -15,6 +15,12 @@ const (
 const (
 	MailActivation    = "activation"
 	MailPasswordReset = "password_reset"
+	// LinkRequest… are not mails but the request for one — forgot and resend —
+	// stored as the request is answered, before anything about the address is
+	// known; the dispatcher looks the account up and, when it gets a mail, stores
+	// the token with its mail. Payload is {"email", "given", "ip", "user_agent"}.
+	LinkRequestPasswordReset = "password_reset_request"
+	LinkRequestActivation    = "activation_request"
 	// MailRecoveryCodeUsed carries no token; its Payload is {"remaining": n}.
 	MailRecoveryCodeUsed = "recovery_code_used"
 	// MailEmailChange carries the confirmation token to the new address; its

@@ -611,11 +611,10 @@ func testSealer(t testing.TB) *aesgcm.Sealer {
 	return s
 }
 
-// settle waits for the background queue and then delivers the outbox, as the
+// settle delivers the outbox — link requests, then the mails they store — as the
 // dispatcher of a running authd would.
 func (e *env) settle(t testing.TB) {
 	t.Helper()
-	e.core.Drain()
 	for {
 		n, err := e.core.DispatchOnce(context.Background())
 		if err != nil {

@@ -2,15 +2,11 @@ package httpapi_test
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/authd/authd/adapters/backendtest"
 	"github.com/authd/authd/app"
-	"github.com/authd/authd/domain"
-	"github.com/authd/authd/ports"
 )
 
 // queued is the envSetup of the service as authd runs it: forgot and resend answer
@@ -23,20 +19,6 @@ func queued(adjust func(*app.Config)) envSetup {
 			adjust(c)
 		}
 	}}
-}
-
-// heldTokens keeps every token write at the store until the test opens gate;
-// entered receives the user id of each write that starts waiting.
-type heldTokens struct {
-	ports.TokenStore
-	gate    chan struct{}
-	entered chan string
-}
-
-func (h *heldTokens) Create(ctx context.Context, t *domain.OneTimeToken, fx domain.Effects) error {
-	h.entered <- t.UserID
-	<-h.gate
-	return h.TokenStore.Create(ctx, t, fx)
 }
 
 func TestMailLinksThroughTheQueue(t *testing.T) {
@@ -96,63 +78,4 @@ func TestMailLinksThroughTheQueue(t *testing.T) {
 			e.do(t, "POST", path, map[string]string{"email": "not-an-address"}).expect(t, 422, "validation_failed")
 		}
 	})
-}
-
-func TestMailLinksWaitForRoomInAFullQueue(t *testing.T) {
-	held := &heldTokens{gate: make(chan struct{}), entered: make(chan string, 16)}
-	s := queued(func(c *app.Config) { c.BackgroundWorkers = 1; c.BackgroundQueue = 1 })
-	s.tokens = func(next ports.TokenStore) ports.TokenStore { held.TokenStore = next; return held }
-	e := newEnvWith(t, "sqlite", s)
-	emails := []string{uniqEmail("full1"), uniqEmail("full2"), uniqEmail("full3")}
-	for _, email := range emails {
-		if _, err := e.core.CreateAdmin(context.Background(), app.SignUpInput{Email: email, Password: password}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	live := served(t, e)
-	forgot := func(email string) (int, error) {
-		res, err := live.client.Post(live.base+"/v1/auth/password/forgot", "application/json",
-			strings.NewReader(`{"email":"`+email+`"}`))
-		if err != nil {
-			return 0, err
-		}
-		defer res.Body.Close()
-		return res.StatusCode, nil
-	}
-	// The first job holds the only worker at the token store; the second fills the
-	// queue's one place.
-	for i, email := range emails[:2] {
-		if status, err := forgot(email); err != nil || status != http.StatusAccepted {
-			t.Fatalf("forgot %d: %d, %v; want 202", i+1, status, err)
-		}
-		if i == 0 {
-			<-held.entered
-		}
-	}
-	type answer struct {
-		status int
-		err    error
-	}
-	third := make(chan answer, 1)
-	go func() { status, err := forgot(emails[2]); third <- answer{status, err} }()
-	select {
-	case a := <-third:
-		t.Fatalf("forgot on a full queue answered %d (%v) at once, want it to wait for room", a.status, a.err)
-	case <-time.After(300 * time.Millisecond):
-	}
-	close(held.gate)
-	select {
-	case a := <-third:
-		if a.err != nil || a.status != http.StatusAccepted {
-			t.Fatalf("forgot once the queue had room: %d, %v; want 202", a.status, a.err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("forgot still waiting 10s after the queue had room")
-	}
-	e.settle(t)
-	for _, email := range emails {
-		if e.mail.resetFor(email) == "" {
-			t.Errorf("no reset mail for %s after Drain: a job was dropped", email)
-		}
-	}
 }

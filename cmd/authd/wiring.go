@@ -281,9 +281,8 @@ func (m *Main) Addr() string {
 // Done is closed, with the serve error, when the server stops on its own.
 func (m *Main) Done() <-chan error { return m.served }
 
-// Close stops accepting requests, lets in-flight ones finish within ctx, waits for
-// the background queue (mails, and the lookups and tokens behind forgot and resend),
-// and closes the database.
+// Close stops accepting requests, lets in-flight ones finish within ctx, stops the
+// dispatcher and the purge, and closes the database.
 func (m *Main) Close(ctx context.Context) error {
 	var errs []error
 	if m.HTTP != nil && m.ln != nil {
@@ -298,17 +297,8 @@ func (m *Main) Close(ctx context.Context) error {
 		m.stopPurge()
 		<-m.purged
 	}
-	if m.App != nil {
-		drained := make(chan struct{})
-		go func() { m.App.Drain(); close(drained) }()
-		select {
-		case <-drained:
-		case <-ctx.Done():
-			errs = append(errs, errors.New("shutdown timed out before the background queue (forgot and resend) was drained"))
-		}
-	}
-	// After the drain, so that the mails it queued get their first attempt here;
-	// whatever is left waits in the outbox for the next instance to start.
+	// Whatever the dispatcher has not sent waits in the outbox for the next
+	// instance to start.
 	if m.stopDispatch != nil {
 		m.stopDispatch()
 		<-m.dispatched
