@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) ports.Backend) {
 		{"Tokens", testTokens},
 		{"Secrets", testSecrets},
 		{"MFA", testMFA},
+		{"Passkeys", testPasskeys},
 		{"Races", testRaces},
 		{"UpdateRaces", testUpdateRaces},
 		{"Events", testEvents},
