@@ -227,6 +227,7 @@ func newEnvWith(t testing.TB, backend string, s envSetup) *env {
 		Users: b.Users(), Credentials: b.Credentials(), Throttle: b.Throttle(), Sessions: b.Sessions(), Tokens: tokens,
 		Events: b.Events(), Outbox: b.Outbox(), Sealer: testSealer(t),
 		MFA: b.MFA(), OTP: totp.New(),
+		Passkeys: b.Passkeys(), WebAuthn: testRelyingParty(t),
 		Hasher:        useHasher,
 		AccessTokens:  issuer,
 		RefreshTokens: codec,

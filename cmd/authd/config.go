@@ -81,6 +81,12 @@ type Config struct {
 	// user administration refuse admin sessions below aal2 (ARCHITECTURE.md §8).
 	MFAIssuer       string `env:"MFA_ISSUER" envDefault:"authd"`
 	AdminRequireMFA bool   `env:"ADMIN_REQUIRE_MFA" envDefault:"false"`
+	// The passkey relying party (ARCHITECTURE.md §9): its id (a registrable
+	// domain; default the host of PublicURL), its name, and the origins whose
+	// pages may run ceremonies (default the origin of PublicURL).
+	WebAuthnRPID    string   `env:"WEBAUTHN_RP_ID"`
+	WebAuthnRPName  string   `env:"WEBAUTHN_RP_NAME" envDefault:"authd"`
+	WebAuthnOrigins []string `env:"WEBAUTHN_ORIGINS"`
 	// Argon2 is the argon2id cost in PHC parameter form, m=KiB,t=passes,p=lanes.
 	Argon2 string `env:"ARGON2" envDefault:"m=19456,t=2,p=1"`
 	// HashConcurrency bounds simultaneous hashes; 0 in the environment becomes the
@@ -208,6 +214,16 @@ func (c *Config) normalize() {
 	c.TrustedProxies = trimList(c.TrustedProxies)
 	c.JWTKeys = trimList(c.JWTKeys)
 	c.WebhookEvents = trimList(c.WebhookEvents)
+	c.WebAuthnOrigins = trimList(c.WebAuthnOrigins)
+	if u, err := url.Parse(c.PublicURL); err == nil && u.Host != "" {
+		if c.WebAuthnRPID == "" {
+			c.WebAuthnRPID = u.Hostname()
+		}
+		if len(c.WebAuthnOrigins) == 0 {
+			c.WebAuthnOrigins = []string{u.Scheme + "://" + u.Host}
+		}
+	}
+	c.WebAuthnRPID = strings.ToLower(strings.TrimSpace(c.WebAuthnRPID))
 	c.LogLevel = strings.ToLower(strings.TrimSpace(c.LogLevel))
 	c.LogFormat = strings.ToLower(strings.TrimSpace(c.LogFormat))
 	if c.HashConcurrency == 0 {

@@ -21,6 +21,7 @@ import (
 	"github.com/authd/authd/adapters/metrics"
 	"github.com/authd/authd/adapters/notify"
 	"github.com/authd/authd/adapters/totp"
+	"github.com/authd/authd/adapters/webauthn"
 	"github.com/authd/authd/adapters/webhook"
 	"github.com/authd/authd/app"
 	"github.com/authd/authd/ports"
@@ -121,6 +122,12 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Main, err er
 		webhooks = sender
 	}
 
+	relyingParty, err := webauthn.New(webauthn.Config{RPID: cfg.WebAuthnRPID, RPName: cfg.WebAuthnRPName,
+		Origins: cfg.WebAuthnOrigins})
+	if err != nil {
+		return nil, fmt.Errorf("AUTH_WEBAUTHN_RP_ID, AUTH_WEBAUTHN_ORIGINS: %w", err)
+	}
+
 	appCfg := cfg.AppConfig()
 	appCfg.AsyncNotify = true
 	m.App = app.New(app.Deps{
@@ -144,6 +151,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Main, err er
 		ObservePasswordWait: passwordWaitObserver(m.Registry),
 		MFA:                 backend.MFA(),
 		OTP:                 totp.New(),
+		Passkeys:            backend.Passkeys(),
+		WebAuthn:            relyingParty,
 	}, appCfg)
 
 	m.HTTP = httpapi.New(m.App, httpapi.Options{
