@@ -54,7 +54,7 @@ func (a *App) mfaMethods(ctx context.Context, userID string) ([]string, error) {
 	} else if !domain.IsCode(err, domain.CodeNotFound) {
 		return nil, err
 	}
-	if a.Passkeys != nil {
+	if a.passkeysOn() == nil {
 		passkeys, err := a.Passkeys.Passkeys(ctx, userID)
 		if err != nil {
 			return nil, err

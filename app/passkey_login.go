@@ -22,8 +22,12 @@ type PasskeyLoginInput struct {
 // PasskeyLoginOptions starts a login ceremony. Without an mfa token it is
 // discoverable (the browser offers the passkeys it holds for the RP ID); with
 // one, it allows only that account's passkeys. Returns token_invalid,
-// token_expired (the mfa token), conflict (the account has no passkey).
+// token_expired (the mfa token), conflict (the account has no passkey),
+// not_found (passkeys are not set up).
 func (a *App) PasskeyLoginOptions(ctx context.Context, mfaToken string) (*PasskeyOptions, error) {
+	if err := a.passkeysOn(); err != nil {
+		return nil, err
+	}
 	var allow []domain.Passkey
 	userID, mfaHash := "", ""
 	if mfaToken != "" {
@@ -60,8 +64,11 @@ func (a *App) PasskeyLoginOptions(ctx context.Context, mfaToken string) (*Passke
 // logged as a possible cloned authenticator. Every refusal is recorded
 // (login.failed). Returns validation_failed, invalid_credentials,
 // token_invalid, token_expired (the mfa token), account_not_active,
-// account_disabled, mfa_required.
+// account_disabled, mfa_required, not_found (passkeys are not set up).
 func (a *App) LoginPasskey(ctx context.Context, in PasskeyLoginInput) (*TokenPair, error) {
+	if err := a.passkeysOn(); err != nil {
+		return nil, err
+	}
 	if err := validate(requiredField("ceremony_id", in.CeremonyID), requiredCredential(in.Credential)); err != nil {
 		return nil, err
 	}

@@ -40,6 +40,9 @@ type registrationState struct {
 // passkeys, or 64 new random bytes). Returns fresh_token_required,
 // aal2_required.
 func (a *App) PasskeyRegistrationOptions(ctx context.Context, p Principal) (*PasskeyOptions, error) {
+	if err := a.passkeysOn(); err != nil {
+		return nil, err
+	}
 	u, err := a.caller(ctx, p)
 	if err != nil {
 		return nil, err
@@ -92,6 +95,9 @@ type RegisterPasskeyInput struct {
 // credential does not verify), conflict (the passkey is registered already).
 func (a *App) RegisterPasskey(ctx context.Context, p Principal, in RegisterPasskeyInput) (*PasskeyRegistration, error) {
 	name, nameErr := domain.CleanPasskeyName(in.Name)
+	if err := a.passkeysOn(); err != nil {
+		return nil, err
+	}
 	if err := validate(requiredField("ceremony_id", in.CeremonyID), requiredCredential(in.Credential), nameErr); err != nil {
 		return nil, err
 	}
@@ -214,6 +220,15 @@ func (a *App) RemovePasskey(ctx context.Context, p Principal, id string) error {
 		return err
 	}
 	a.effectsDelivered(ctx, fx)
+	return nil
+}
+
+// passkeysOn answers not_found when no relying party is configured (the
+// public URL's host is an IP address and AUTH_WEBAUTHN_RP_ID is unset).
+func (a *App) passkeysOn() error {
+	if a.WebAuthn == nil || a.Passkeys == nil {
+		return domain.Errorf(domain.CodeNotFound, "Passkeys are not set up on this server.")
+	}
 	return nil
 }
 

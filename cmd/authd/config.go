@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"reflect"
@@ -215,8 +216,11 @@ func (c *Config) normalize() {
 	c.JWTKeys = trimList(c.JWTKeys)
 	c.WebhookEvents = trimList(c.WebhookEvents)
 	c.WebAuthnOrigins = trimList(c.WebAuthnOrigins)
-	if u, err := url.Parse(c.PublicURL); err == nil && u.Host != "" {
-		if c.WebAuthnRPID == "" {
+	// The passkey relying party follows the public URL unless set. An IP
+	// address cannot be an RP ID (WebAuthn §5.1.4): then passkeys stay off
+	// until AUTH_WEBAUTHN_RP_ID names a domain.
+	if u, err := url.Parse(c.PublicURL); err == nil && validatePublicURL(c.PublicURL) == nil {
+		if c.WebAuthnRPID == "" && net.ParseIP(u.Hostname()) == nil {
 			c.WebAuthnRPID = u.Hostname()
 		}
 		if len(c.WebAuthnOrigins) == 0 {

@@ -122,10 +122,16 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Main, err er
 		webhooks = sender
 	}
 
-	relyingParty, err := webauthn.New(webauthn.Config{RPID: cfg.WebAuthnRPID, RPName: cfg.WebAuthnRPName,
-		Origins: cfg.WebAuthnOrigins})
-	if err != nil {
-		return nil, fmt.Errorf("AUTH_WEBAUTHN_RP_ID, AUTH_WEBAUTHN_ORIGINS: %w", err)
+	var relyingParty ports.WebAuthn
+	if cfg.WebAuthnRPID == "" {
+		logger.Warn("passkeys are off: the public URL's host is an IP address; set AUTH_WEBAUTHN_RP_ID to a domain")
+	} else {
+		rp, err := webauthn.New(webauthn.Config{RPID: cfg.WebAuthnRPID, RPName: cfg.WebAuthnRPName,
+			Origins: cfg.WebAuthnOrigins})
+		if err != nil {
+			return nil, fmt.Errorf("AUTH_WEBAUTHN_RP_ID, AUTH_WEBAUTHN_ORIGINS: %w", err)
+		}
+		relyingParty = rp
 	}
 
 	appCfg := cfg.AppConfig()
