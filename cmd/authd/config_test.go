@@ -96,7 +96,7 @@ func TestLoadConfig(t *testing.T) {
 				MFAIssuer: "Example Co", AdminRequireMFA: true,
 				WebAuthnRPID: "example.com", WebAuthnRPName: "Example",
 				WebAuthnOrigins: []string{"https://auth.example.com", "https://app.example.com"},
-				Argon2: "m=65536,t=3,p=4", HashConcurrency: 3,
+				Argon2:          "m=65536,t=3,p=4", HashConcurrency: 3,
 				HashQueueTimeout: 500 * time.Millisecond, MemoryLimit: 256 << 20,
 				LockoutThreshold: 10, LockoutBase: 2 * time.Second, LockoutMax: time.Hour, LockoutForget: 48 * time.Hour,
 				RateLimitWindow: time.Minute, RateLimitLogin: 1, RateLimitSignup: 2,
