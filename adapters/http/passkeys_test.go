@@ -301,5 +301,14 @@ func TestPasskeyPasswordlessLoginAndAttacks(t *testing.T) {
 			"credential": json.RawMessage(body)}).expect(t, 401, "invalid_credentials")
 		e.do(t, "POST", "/v1/auth/passkeys/login", map[string]any{"ceremony_id": "x"},
 			invalidRequest("the credential is missing")).expect(t, 422, "validation_failed")
+
+		// An account without a password keeps its only passkey: last_login_method.
+		if err := e.backend.Credentials().SetPasswordHash(t.Context(), id, "", e.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		e.do(t, "DELETE", "/v1/auth/passkeys/"+reg.Passkey.ID, nil, bearer(tk.AccessToken)).expect(t, 409, "last_login_method")
+		spare, _ := e.registerPasskey(t, tk.AccessToken, &webauthntest.Authenticator{Origin: testOrigin}, "Spare")
+		e.do(t, "DELETE", "/v1/auth/passkeys/"+reg.Passkey.ID, nil, bearer(tk.AccessToken)).expect(t, 204, "")
+		e.do(t, "DELETE", "/v1/auth/passkeys/"+spare.Passkey.ID, nil, bearer(tk.AccessToken)).expect(t, 409, "last_login_method")
 	})
 }
