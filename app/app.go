@@ -114,6 +114,10 @@ type Deps struct {
 	// checks TOTP codes. The MFA flows need both.
 	MFA ports.MFAStore
 	OTP ports.OTP
+	// Passkeys keeps passkeys and ceremony states; WebAuthn is the relying party
+	// that checks them. The passkey flows need both.
+	Passkeys ports.PasskeyStore
+	WebAuthn ports.WebAuthn
 	// Identifiers normalises e-mail addresses and usernames; required.
 	Identifiers ports.Identifiers
 	Logger      *slog.Logger

@@ -45,13 +45,23 @@ func (a *App) mfaRequired(ctx context.Context, u *domain.User, amr []string) err
 }
 
 // mfaMethods lists what the account can answer a challenge with: totp with an
-// active TOTP factor, recovery_code while codes are left.
+// active TOTP factor, passkey with a passkey (at /v1/auth/passkeys/login),
+// recovery_code while codes are left.
 func (a *App) mfaMethods(ctx context.Context, userID string) ([]string, error) {
 	methods := []string{}
 	if _, err := a.totpFactor(ctx, userID, domain.FactorActive); err == nil {
 		methods = append(methods, string(domain.FactorTOTP))
 	} else if !domain.IsCode(err, domain.CodeNotFound) {
 		return nil, err
+	}
+	if a.passkeysOn() == nil {
+		passkeys, err := a.Passkeys.Passkeys(ctx, userID)
+		if err != nil {
+			return nil, err
+		}
+		if len(passkeys) > 0 {
+			methods = append(methods, "passkey")
+		}
 	}
 	left, err := a.MFA.RecoveryCodesLeft(ctx, userID)
 	if err != nil {

@@ -32,6 +32,7 @@ const (
 	CodeMFARequired          Code = "mfa_required"
 	CodeAAL2Required         Code = "aal2_required"
 	CodeInvalidCode          Code = "invalid_code"
+	CodeLastLoginMethod      Code = "last_login_method"
 	CodeForbidden            Code = "forbidden"
 	CodeNotFound             Code = "not_found"
 	CodePayloadTooLarge      Code = "payload_too_large"

@@ -55,7 +55,7 @@ var EventTypes = []EventTypeInfo{
 	{EventUserActivated, "a pending account became active (activation link or admin)", "`by`: `token` or `admin`"},
 	{EventUserUpdated, "profile, role or status changed", "`changed`: the names of the fields that changed; `role`, `status` when those changed (the new values)"},
 	{EventUserDeleted, "an account was deleted (by its owner or an admin)", "`by`: `self` or `admin`"},
-	{EventLoginSucceeded, "a password login opened a session", "`method`: `pwd`"},
+	{EventLoginSucceeded, "a login opened a session", "`method`: `pwd`, `otp`, `recovery_code` or `hwk` (a passkey, with `passkey_id`)"},
 	{EventLoginFailed, "a login was refused", "`reason`: `invalid_credentials` (unknown account — then `user_id` is null — or wrong password), `account_not_active` or `account_disabled` (right password)"},
 	{EventSessionRevoked, "one or more sessions ended", "`reason`: `logout`, `logout_others`, `logout_all`, `revoked_by_user` (DELETE /v1/auth/sessions/{id}; `session_id` is the ended one), `refresh_reused` or `account_disabled`"},
 	{EventRefreshReused, "a stale refresh token was presented; its session was revoked", "`presented`, `current`: the counters"},

@@ -32,10 +32,11 @@ type MFAStore interface {
 	// conflict when the step is not after the last accepted one (a replay) and
 	// not_found when f is not an active factor of its user any more.
 	AcceptStep(ctx context.Context, f *domain.Factor, step int64, at time.Time, fx domain.Effects) error
-	// DeleteFactor removes f with fx. When no active factor of the user is left,
-	// its recovery codes go too and its MFA is off. Returns not_found.
+	// DeleteFactor removes f with fx. When no active factor and no passkey of the
+	// user is left, its recovery codes go too and its MFA is off. Returns not_found.
 	DeleteFactor(ctx context.Context, f *domain.Factor, fx domain.Effects) error
-	// Reset removes every factor and recovery code of the user, turns its MFA off
+	// Reset removes every factor, passkey and recovery code of the user (and its
+	// pending ceremonies), turns its MFA off
 	// and revokes every live session, with fx. Returns not_found when the user does
 	// not exist.
 	Reset(ctx context.Context, userID string, at time.Time, fx domain.Effects) error

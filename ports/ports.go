@@ -200,6 +200,7 @@ type Backend interface {
 	Events() EventStore
 	Outbox() Outbox
 	MFA() MFAStore
+	Passkeys() PasskeyStore
 	// Ping returns unavailable when the database cannot be reached.
 	Ping(ctx context.Context) error
 	// Close releases connections.

@@ -246,7 +246,7 @@ func (m *MFAStore) AcceptStep(ctx context.Context, f *domain.Factor, step int64,
 }
 
 // DeleteFactor deletes the factor item (still f); when no other active factor
-// is left, the recovery item goes and the MFA flag is cleared in the same
+// and no passkey is left, the recovery item goes and the MFA flag is cleared in the same
 // transaction.
 func (m *MFAStore) DeleteFactor(ctx context.Context, f *domain.Factor, fx domain.Effects) error {
 	s := m.s
@@ -254,15 +254,9 @@ func (m *MFAStore) DeleteFactor(ctx context.Context, f *domain.Factor, fx domain
 	if err != nil {
 		return err
 	}
-	items, err := m.factorItems(ctx, f.UserID)
+	others, err := (&PasskeyStore{s: s}).othersLeft(ctx, f.UserID, "", f.ID)
 	if err != nil {
 		return err
-	}
-	others := false
-	for _, it := range items {
-		if it.ID != f.ID && it.Status == string(domain.FactorActive) {
-			others = true
-		}
 	}
 	tx := []types.TransactWriteItem{{Delete: &types.Delete{
 		TableName:                 aws.String(s.table),
@@ -285,7 +279,8 @@ func (m *MFAStore) DeleteFactor(ctx context.Context, f *domain.Factor, fx domain
 	return translate("delete factor", err)
 }
 
-// Reset deletes every factor item and the recovery item and clears the MFA flag
+// Reset deletes every factor and passkey item (with the passkeys' guards) and
+// the recovery item and clears the MFA flag
 // in one transaction with the revocation of the live sessions.
 func (m *MFAStore) Reset(ctx context.Context, userID string, at time.Time, fx domain.Effects) error {
 	s := m.s
@@ -297,9 +292,16 @@ func (m *MFAStore) Reset(ctx context.Context, userID string, at time.Time, fx do
 	if err != nil {
 		return err
 	}
+	passkeys, err := (&PasskeyStore{s: s}).items(ctx, userID)
+	if err != nil {
+		return err
+	}
 	base := []types.TransactWriteItem{s.setMFAItem(userID, false), s.del(recoveryKey(userID))}
 	for _, it := range items {
 		base = append(base, s.del(itemKey(it.PK, it.SK)))
+	}
+	for _, it := range passkeys {
+		base = append(base, s.del(itemKey(it.PK, it.SK)), s.del(credGuardKey(it.CredentialID)))
 	}
 	reasons, err := s.atomicWithRevocations(ctx, "reset mfa", append(base, effects...), userID, "", at)
 	if err != nil {

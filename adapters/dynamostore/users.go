@@ -328,7 +328,8 @@ func (us *UserStore) Delete(ctx context.Context, id string, fx domain.Effects) e
 }
 
 // ownedItems returns deletes of every session and token of the user, their links,
-// the user's current-token items and its MFA items (factors, recovery codes).
+// the user's current-token items and its MFA items (factors, recovery codes,
+// passkeys with their credential-id guards).
 func (s *Store) ownedItems(ctx context.Context, op, userID string) ([]types.TransactWriteItem, error) {
 	sessions, err := s.links(ctx, op, userID, "SESSION#")
 	if err != nil {
@@ -352,7 +353,15 @@ func (s *Store) ownedItems(ctx context.Context, op, userID string) ([]types.Tran
 		return nil, err
 	}
 	currents = append(currents, append(factors, recovery...)...)
+	// A passkey's target is the PK of its credential-id guard, which goes too.
+	passkeys, err := s.links(ctx, op, userID, passkeyPrefix)
+	if err != nil {
+		return nil, err
+	}
 	var out []types.TransactWriteItem
+	for _, l := range passkeys {
+		out = append(out, s.del(itemKey(l.PK, l.SK)), s.del(itemKey(l.Target, "PASSKEYCRED")))
+	}
 	for _, l := range sessions {
 		out = append(out, s.del(itemKey(l.PK, l.SK)), s.del(sessionKey(l.Target)))
 	}

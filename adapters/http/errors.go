@@ -33,6 +33,7 @@ var statusOf = map[domain.Code]int{
 	domain.CodeMFARequired:          http.StatusUnauthorized,
 	domain.CodeAAL2Required:         http.StatusForbidden,
 	domain.CodeInvalidCode:          http.StatusUnauthorized,
+	domain.CodeLastLoginMethod:      http.StatusConflict,
 	domain.CodeForbidden:            http.StatusForbidden,
 	domain.CodeNotFound:             http.StatusNotFound,
 	domain.CodePayloadTooLarge:      http.StatusRequestEntityTooLarge,

@@ -144,6 +144,8 @@ func newEnv(t *testing.T, backend string, configure ...func(*httpapi.Options)) *
 // envSetup is what a test may choose about an env beyond newEnv's defaults; every
 // zero field keeps the default.
 type envSetup struct {
+	// relyingParty replaces the passkey relying party of http://localhost:8080.
+	relyingParty ports.WebAuthn
 	// backend is the store to use instead of a fresh one, so that two envs (two
 	// configurations of the service) can share one database.
 	backend ports.Backend
@@ -222,6 +224,10 @@ func newEnvWith(t testing.TB, backend string, s envSetup) *env {
 	if s.wrapHasher != nil {
 		useHasher = s.wrapHasher(hasher)
 	}
+	relyingParty := s.relyingParty
+	if relyingParty == nil {
+		relyingParty = testRelyingParty(t)
+	}
 	tokens := b.Tokens()
 	if s.tokens != nil {
 		tokens = s.tokens(tokens)
@@ -230,6 +236,7 @@ func newEnvWith(t testing.TB, backend string, s envSetup) *env {
 		Users: b.Users(), Credentials: b.Credentials(), Throttle: b.Throttle(), Sessions: b.Sessions(), Tokens: tokens,
 		Events: b.Events(), Outbox: b.Outbox(), Sealer: testSealer(t),
 		MFA: b.MFA(), OTP: totp.New(),
+		Passkeys: b.Passkeys(), WebAuthn: relyingParty,
 		Hasher:        useHasher,
 		AccessTokens:  issuer,
 		RefreshTokens: codec,

@@ -186,8 +186,9 @@ func New(a *app.App, opts Options) *fiber.App {
 	r.add(fiber.MethodPatch, "/v1/users/:id", auth, h.updateUser)
 	r.add(fiber.MethodDelete, "/v1/users/:id", auth, h.deleteUser)
 	r.add(fiber.MethodPost, "/v1/users/:id/activate", auth, h.adminActivate)
-	h.mfaRoutes(r, auth, rl)   // mfa.go
-	h.emailRoutes(r, auth, rl) // email.go
+	h.mfaRoutes(r, auth, rl)     // mfa.go
+	h.emailRoutes(r, auth, rl)   // email.go
+	h.passkeyRoutes(r, auth, rl) // passkeys.go
 
 	r.add(fiber.MethodGet, "/activate", activationPage)
 	r.add(fiber.MethodGet, "/reset-password", resetPage)

@@ -189,8 +189,8 @@ func (m *MFAStore) AcceptStep(ctx context.Context, f *domain.Factor, step int64,
 	})
 }
 
-// DeleteFactor removes f; when no active factor is left, the recovery codes go
-// and the account's MFA is off.
+// DeleteFactor removes f; when no active factor and no passkey is left, the
+// recovery codes go and the account's MFA is off.
 func (m *MFAStore) DeleteFactor(ctx context.Context, f *domain.Factor, fx domain.Effects) error {
 	return m.s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := m.lockUser(ctx, tx, f.UserID); err != nil {
@@ -204,31 +204,22 @@ func (m *MFAStore) DeleteFactor(ctx context.Context, f *domain.Factor, fx domain
 		if err := mustHaveMatched(res); err != nil {
 			return err
 		}
-		left, err := tx.NewSelect().Model((*factorRow)(nil)).
-			Where("user_id = ?", f.UserID).Where("status = ?", string(domain.FactorActive)).Exists(ctx)
-		if err != nil {
+		if err := mfaOffWhenNoneLeft(ctx, tx, f.UserID); err != nil {
 			return err
-		}
-		if !left {
-			if err := setMFA(ctx, tx, f.UserID, false); err != nil {
-				return err
-			}
-			if _, err := tx.NewDelete().Model((*recoveryCodeRow)(nil)).Where("user_id = ?", f.UserID).Exec(ctx); err != nil {
-				return err
-			}
 		}
 		return writeEffects(ctx, tx, fx)
 	})
 }
 
-// Reset removes every factor and code of the user, turns MFA off and revokes its
-// sessions.
+// Reset removes every factor, passkey and code of the user, turns MFA off and
+// revokes its sessions.
 func (m *MFAStore) Reset(ctx context.Context, userID string, at time.Time, fx domain.Effects) error {
 	return m.s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := m.lockUser(ctx, tx, userID); err != nil {
 			return err
 		}
-		for _, model := range []any{(*factorRow)(nil), (*recoveryCodeRow)(nil), (*mfaTokenRow)(nil)} {
+		for _, model := range []any{(*factorRow)(nil), (*recoveryCodeRow)(nil), (*mfaTokenRow)(nil),
+			(*passkeyRow)(nil), (*ceremonyRow)(nil)} {
 			if _, err := tx.NewDelete().Model(model).Where("user_id = ?", userID).Exec(ctx); err != nil {
 				return err
 			}

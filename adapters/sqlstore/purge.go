@@ -26,6 +26,7 @@ var purgeTables = []purgeTable{
 	{"one_time_tokens", "hash", ""},
 	{"login_attempts", "key_hash", ""},
 	{"mfa_tokens", "hash", ""},
+	{"webauthn_ceremonies", "hash", ""},
 }
 
 // PurgeExpired deletes the sessions, one-time tokens and login-attempt counts whose

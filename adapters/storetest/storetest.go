@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) ports.Backend) {
 		{"EmailChange", testEmailChange},
 		{"Secrets", testSecrets},
 		{"MFA", testMFA},
+		{"Passkeys", testPasskeys},
 		{"Races", testRaces},
 		{"UpdateRaces", testUpdateRaces},
 		{"Events", testEvents},

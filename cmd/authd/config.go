@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"reflect"
@@ -82,6 +83,12 @@ type Config struct {
 	// user administration refuse admin sessions below aal2 (ARCHITECTURE.md §8).
 	MFAIssuer       string `env:"MFA_ISSUER" envDefault:"authd"`
 	AdminRequireMFA bool   `env:"ADMIN_REQUIRE_MFA" envDefault:"false"`
+	// The passkey relying party (ARCHITECTURE.md §9): its id (a registrable
+	// domain; default the host of PublicURL), its name, and the origins whose
+	// pages may run ceremonies (default the origin of PublicURL).
+	WebAuthnRPID    string   `env:"WEBAUTHN_RP_ID"`
+	WebAuthnRPName  string   `env:"WEBAUTHN_RP_NAME" envDefault:"authd"`
+	WebAuthnOrigins []string `env:"WEBAUTHN_ORIGINS"`
 	// Argon2 is the argon2id cost in PHC parameter form, m=KiB,t=passes,p=lanes.
 	Argon2 string `env:"ARGON2" envDefault:"m=19456,t=2,p=1"`
 	// HashConcurrency bounds simultaneous hashes; 0 in the environment becomes the
@@ -214,6 +221,19 @@ func (c *Config) normalize() {
 	c.TrustedProxies = trimList(c.TrustedProxies)
 	c.JWTKeys = trimList(c.JWTKeys)
 	c.WebhookEvents = trimList(c.WebhookEvents)
+	c.WebAuthnOrigins = trimList(c.WebAuthnOrigins)
+	// The passkey relying party follows the public URL unless set. An IP
+	// address cannot be an RP ID (WebAuthn §5.1.4): then passkeys stay off
+	// until AUTH_WEBAUTHN_RP_ID names a domain.
+	if u, err := url.Parse(c.PublicURL); err == nil && validatePublicURL(c.PublicURL) == nil {
+		if c.WebAuthnRPID == "" && net.ParseIP(u.Hostname()) == nil {
+			c.WebAuthnRPID = u.Hostname()
+		}
+		if len(c.WebAuthnOrigins) == 0 {
+			c.WebAuthnOrigins = []string{u.Scheme + "://" + u.Host}
+		}
+	}
+	c.WebAuthnRPID = strings.ToLower(strings.TrimSpace(c.WebAuthnRPID))
 	c.LogLevel = strings.ToLower(strings.TrimSpace(c.LogLevel))
 	c.LogFormat = strings.ToLower(strings.TrimSpace(c.LogFormat))
 	if c.HashConcurrency == 0 {

@@ -39,6 +39,7 @@ func defaultConfig() Config {
 		RateLimitRefresh: 150, RateLimitForgot: 5, RateLimitResend: 5,
 		SMTPTimeout: 10 * time.Second, DefaultLocale: "en", LogLevel: "info", LogFormat: "json",
 		DeliveryMaxAge: 24 * time.Hour, AuditRetention: 2160 * time.Hour,
+		WebAuthnRPID: "localhost", WebAuthnRPName: "authd", WebAuthnOrigins: []string{"http://localhost:8080"},
 	}
 }
 
@@ -73,6 +74,7 @@ func TestLoadConfig(t *testing.T) {
 			"AUTH_REFRESH_REUSE_GRACE": "0s", "AUTH_REFRESH_KEY": base64.StdEncoding.EncodeToString(refreshKey),
 			"AUTH_REQUIRE_ACTIVATION": "false", "AUTH_ARGON2": "m=65536,t=3,p=4", "AUTH_HASH_CONCURRENCY": "3",
 			"AUTH_MFA_ISSUER": "Example Co", "AUTH_ADMIN_REQUIRE_MFA": "true",
+			"AUTH_WEBAUTHN_RP_ID": "Example.com", "AUTH_WEBAUTHN_RP_NAME": "Example", "AUTH_WEBAUTHN_ORIGINS": "https://auth.example.com, https://app.example.com",
 			"AUTH_HASH_QUEUE_TIMEOUT": "500ms", "AUTH_MEMORY_LIMIT": "256MiB",
 			"AUTH_LOCKOUT_THRESHOLD": "10", "AUTH_LOCKOUT_BASE": "2s", "AUTH_LOCKOUT_MAX": "1h", "AUTH_LOCKOUT_FORGET": "48h",
 			"AUTH_RATE_LIMIT_WINDOW": "1m", "AUTH_RATE_LIMIT_LOGIN": "1", "AUTH_RATE_LIMIT_SIGNUP": "2",
@@ -92,7 +94,9 @@ func TestLoadConfig(t *testing.T) {
 				JWTKeys: []string{key1, key2}, AccessTTL: 5 * time.Minute, RefreshTTL: 24 * time.Hour,
 				RefreshReuseGrace: 0, RefreshKey: refreshKey, RequireActivation: false,
 				MFAIssuer: "Example Co", AdminRequireMFA: true,
-				Argon2: "m=65536,t=3,p=4", HashConcurrency: 3,
+				WebAuthnRPID: "example.com", WebAuthnRPName: "Example",
+				WebAuthnOrigins: []string{"https://auth.example.com", "https://app.example.com"},
+				Argon2:          "m=65536,t=3,p=4", HashConcurrency: 3,
 				HashQueueTimeout: 500 * time.Millisecond, MemoryLimit: 256 << 20,
 				LockoutThreshold: 10, LockoutBase: 2 * time.Second, LockoutMax: time.Hour, LockoutForget: 48 * time.Hour,
 				RateLimitWindow: time.Minute, RateLimitLogin: 1, RateLimitSignup: 2,
@@ -108,6 +112,7 @@ func TestLoadConfig(t *testing.T) {
 		}},
 		{"issuer follows public URL", map[string]string{"AUTH_PUBLIC_URL": "https://id.example.com/auth/"}, func(c *Config) {
 			c.PublicURL, c.Issuer = "https://id.example.com/auth", "https://id.example.com/auth"
+			c.WebAuthnRPID, c.WebAuthnOrigins = "id.example.com", []string{"https://id.example.com"}
 		}},
 		{"URL-safe unpadded refresh key", map[string]string{"AUTH_REFRESH_KEY": base64.RawURLEncoding.EncodeToString(bytes.Repeat([]byte{0xfb}, 33))}, func(c *Config) {
 			c.RefreshKey = bytes.Repeat([]byte{0xfb}, 33)

@@ -83,6 +83,19 @@ func (c *Config) validate(failed map[string]bool) []error {
 	if strings.TrimSpace(c.MFAIssuer) == "" || strings.Contains(c.MFAIssuer, ":") {
 		check("AUTH_MFA_ISSUER", errors.New("must be a non-empty name without ':'"))
 	}
+	if c.WebAuthnRPID != "" && (strings.ContainsAny(c.WebAuthnRPID, ":/ []") || net.ParseIP(c.WebAuthnRPID) != nil) {
+		check("AUTH_WEBAUTHN_RP_ID", errors.New("must be a domain name (the public URL's host or a registrable suffix of it), not an IP address"))
+	}
+	if strings.TrimSpace(c.WebAuthnRPName) == "" {
+		check("AUTH_WEBAUTHN_RP_NAME", errors.New("must not be empty"))
+	}
+	for _, o := range c.WebAuthnOrigins {
+		if o == "*" {
+			check("AUTH_WEBAUTHN_ORIGINS", errors.New("must list origins; * would accept a ceremony run on any site"))
+			continue
+		}
+		check("AUTH_WEBAUTHN_ORIGINS", validateOrigin(o))
+	}
 	for _, path := range c.JWTKeys {
 		check("AUTH_JWT_KEYS", validateKeyFile(path))
 	}

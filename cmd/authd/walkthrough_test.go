@@ -75,6 +75,10 @@ func TestREADMEWalkthrough(t *testing.T) {
 		"AUTH_DATABASE_URL": "sqlite://" + filepath.Join(dir, "authd.db"),
 		"AUTH_LISTEN":       addr,
 		"AUTH_PUBLIC_URL":   "http://" + addr,
+		// The server listens on an IP address, which cannot be a WebAuthn RP ID;
+		// the README's server runs on localhost:8080, whose defaults these are.
+		"AUTH_WEBAUTHN_RP_ID":   "localhost",
+		"AUTH_WEBAUTHN_ORIGINS": "http://localhost:8080",
 	}
 	logFile, err := os.Create(logPath)
 	if err != nil {

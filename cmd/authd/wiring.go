@@ -21,6 +21,7 @@ import (
 	"github.com/authd/authd/adapters/metrics"
 	"github.com/authd/authd/adapters/notify"
 	"github.com/authd/authd/adapters/totp"
+	"github.com/authd/authd/adapters/webauthn"
 	"github.com/authd/authd/adapters/webhook"
 	"github.com/authd/authd/app"
 	"github.com/authd/authd/domain"
@@ -122,6 +123,18 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Main, err er
 		webhooks = sender
 	}
 
+	var relyingParty ports.WebAuthn
+	if cfg.WebAuthnRPID == "" {
+		logger.Warn("passkeys are off: the public URL's host is an IP address; set AUTH_WEBAUTHN_RP_ID to a domain")
+	} else {
+		rp, err := webauthn.New(webauthn.Config{RPID: cfg.WebAuthnRPID, RPName: cfg.WebAuthnRPName,
+			Origins: cfg.WebAuthnOrigins})
+		if err != nil {
+			return nil, fmt.Errorf("AUTH_WEBAUTHN_RP_ID, AUTH_WEBAUTHN_ORIGINS: %w", err)
+		}
+		relyingParty = rp
+	}
+
 	appCfg := cfg.AppConfig()
 	appCfg.AsyncNotify = true
 	m.App = app.New(app.Deps{
@@ -145,6 +158,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Main, err er
 		ObservePasswordWait: passwordWaitObserver(m.Registry),
 		MFA:                 backend.MFA(),
 		OTP:                 totp.New(),
+		Passkeys:            backend.Passkeys(),
+		WebAuthn:            relyingParty,
 	}, appCfg)
 
 	m.HTTP = httpapi.New(m.App, httpapi.Options{
