@@ -53,7 +53,7 @@ type EventTypeInfo struct {
 // order the README lists them.
 var EventTypes = []EventTypeInfo{
 	{EventUserCreated, "an account was created (sign-up or `authd admin create`)", "`role`, `status`"},
-	{EventUserActivated, "a pending account became active (activation link or admin)", "`by`: `token` or `admin`"},
+	{EventUserActivated, "a pending account became active (activation link, sign-in by mail, or admin)", "`by`: `token`, `email` or `admin`"},
 	{EventUserUpdated, "profile, role or status changed", "`changed`: the names of the fields that changed; `role`, `status` when those changed (the new values)"},
 	{EventUserDeleted, "an account was deleted (by its owner or an admin)", "`by`: `self` or `admin`"},
 	{EventLoginSucceeded, "a login opened a session", "`method`: `pwd`, `otp`, `recovery_code`, `hwk` (a passkey, with `passkey_id`) or `email` (a sign-in link or code; with `signed_up`: true when the account was made by it)"},

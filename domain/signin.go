@@ -11,8 +11,10 @@ import "time"
 // void after SignInCodeMaxAttempts wrong codes. UserID is the account the address
 // had when the pair was made, "" for an unknown address (AUTH_PASSWORDLESS_SIGNUP).
 type SignInCode struct {
-	Email     string
-	UserID    string
+	Email  string
+	UserID string
+	// Locale is the requester's language, for an account the pair creates.
+	Locale    string
 	LinkHash  string
 	CodeHash  string
 	Attempts  int

@@ -26,6 +26,7 @@ type signInItem struct {
 	SK        string    `dynamodbav:"SK"`
 	Email     string    `dynamodbav:"email"`
 	UserID    string    `dynamodbav:"user_id"`
+	Locale    string    `dynamodbav:"locale"`
 	LinkHash  string    `dynamodbav:"link_hash"`
 	CodeHash  string    `dynamodbav:"code_hash"`
 	Attempts  int64     `dynamodbav:"attempts"`
@@ -44,7 +45,7 @@ type signInLinkItem struct {
 }
 
 func (it signInItem) code() *domain.SignInCode {
-	return &domain.SignInCode{Email: it.Email, UserID: it.UserID, LinkHash: it.LinkHash, CodeHash: it.CodeHash,
+	return &domain.SignInCode{Email: it.Email, UserID: it.UserID, Locale: it.Locale, LinkHash: it.LinkHash, CodeHash: it.CodeHash,
 		Attempts: int(it.Attempts), CreatedAt: it.CreatedAt, ExpiresAt: it.ExpiresAt}
 }
 
@@ -76,7 +77,7 @@ func (tk *TokenStore) PutSignIn(ctx context.Context, c *domain.SignInCode, fx do
 		return err
 	}
 	k, lk := signInKey(c.Email), signInLinkKey(c.LinkHash)
-	item := signInItem{PK: pkString(k), SK: skString(k), Email: c.Email, UserID: c.UserID, LinkHash: c.LinkHash,
+	item := signInItem{PK: pkString(k), SK: skString(k), Email: c.Email, UserID: c.UserID, Locale: c.Locale, LinkHash: c.LinkHash,
 		CodeHash: c.CodeHash, Attempts: int64(c.Attempts), CreatedAt: c.CreatedAt.UTC(), ExpiresAt: c.ExpiresAt.UTC(),
 		ExpiresNS: c.ExpiresAt.UnixNano(), TTL: ttlOf(c.ExpiresAt)}
 	link := signInLinkItem{PK: pkString(lk), SK: skString(lk), Email: c.Email, TTL: ttlOf(c.ExpiresAt)}

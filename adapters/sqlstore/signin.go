@@ -15,6 +15,7 @@ type signInRow struct {
 
 	Email     string    `bun:"email,pk"`
 	UserID    string    `bun:"user_id"`
+	Locale    string    `bun:"locale"`
 	LinkHash  string    `bun:"link_hash"`
 	CodeHash  string    `bun:"code_hash"`
 	Attempts  int64     `bun:"attempts"`
@@ -23,7 +24,7 @@ type signInRow struct {
 }
 
 func (r *signInRow) domain() *domain.SignInCode {
-	return &domain.SignInCode{Email: r.Email, UserID: r.UserID, LinkHash: r.LinkHash, CodeHash: r.CodeHash,
+	return &domain.SignInCode{Email: r.Email, UserID: r.UserID, Locale: r.Locale, LinkHash: r.LinkHash, CodeHash: r.CodeHash,
 		Attempts: int(r.Attempts), CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC()}
 }
 
@@ -50,7 +51,7 @@ func judgeSignIn(r *signInRow, now time.Time) (*domain.SignInCode, error) {
 // the older pair and the INSERT of the new one commit together, so there is never
 // more than one, and never none after a request that was answered.
 func (tk *TokenStore) PutSignIn(ctx context.Context, c *domain.SignInCode, fx domain.Effects) error {
-	row := &signInRow{Email: c.Email, UserID: c.UserID, LinkHash: c.LinkHash, CodeHash: c.CodeHash,
+	row := &signInRow{Email: c.Email, UserID: c.UserID, Locale: c.Locale, LinkHash: c.LinkHash, CodeHash: c.CodeHash,
 		Attempts: int64(c.Attempts), CreatedAt: ts(c.CreatedAt), ExpiresAt: ts(c.ExpiresAt)}
 	return tk.s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewDelete().Model((*signInRow)(nil)).Where("email = ?", c.Email).Exec(ctx); err != nil {

@@ -4,6 +4,7 @@
 CREATE TABLE IF NOT EXISTS sign_in_codes (
     email      VARCHAR(254) NOT NULL,
     user_id    VARCHAR(64)  NOT NULL DEFAULT '',
+    locale     VARCHAR(35)  NOT NULL DEFAULT '',
     link_hash  VARCHAR(128) NOT NULL,
     code_hash  VARCHAR(128) NOT NULL,
     attempts   BIGINT       NOT NULL DEFAULT 0,

@@ -4,6 +4,7 @@
 CREATE TABLE IF NOT EXISTS sign_in_codes (
     email      VARCHAR(254) COLLATE "C" PRIMARY KEY,
     user_id    VARCHAR(64)  COLLATE "C" NOT NULL DEFAULT '',
+    locale     VARCHAR(35)  NOT NULL DEFAULT '',
     link_hash  VARCHAR(128) COLLATE "C" NOT NULL,
     code_hash  VARCHAR(128) COLLATE "C" NOT NULL,
     attempts   BIGINT       NOT NULL DEFAULT 0,

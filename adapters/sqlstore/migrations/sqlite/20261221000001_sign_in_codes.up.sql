@@ -4,6 +4,7 @@
 CREATE TABLE IF NOT EXISTS sign_in_codes (
     email      TEXT     NOT NULL PRIMARY KEY,
     user_id    TEXT     NOT NULL DEFAULT '',
+    locale     TEXT     NOT NULL DEFAULT '',
     link_hash  TEXT     NOT NULL,
     code_hash  TEXT     NOT NULL,
     attempts   BIGINT   NOT NULL DEFAULT 0,
