@@ -241,3 +241,36 @@ func TestSignInOff(t *testing.T) {
 		}
 	})
 }
+
+// As authd runs it (the outbox dispatcher in the background): the 202 comes
+// after the request alone is stored, for a known and an unknown address alike,
+// and the mail follows from the outbox.
+func TestSignInThroughTheQueue(t *testing.T) {
+	backendtest.Each(t, func(t *testing.T, backend string) {
+		e := newEnvWith(t, backend, queued(passwordless(false)))
+		known, ghost := uniqEmail("otp-q"), uniqEmail("otp-q-ghost")
+		if _, err := e.core.CreateAdmin(t.Context(), app.SignUpInput{Email: known, Password: password}); err != nil {
+			t.Fatal(err)
+		}
+		e.settle(t)
+		for _, email := range []string{known, ghost} {
+			e.do(t, "POST", "/v1/auth/otp", map[string]string{"email": email}).expect(t, 202, "")
+			if n := len(e.mail.signInsFor(email)); n != 0 {
+				t.Fatalf("%s: %d mails before the dispatcher ran, want none", email, n)
+			}
+			pending, _, err := e.backend.Outbox().Counts(t.Context())
+			if err != nil || pending != 1 {
+				t.Fatalf("%s: outbox holds %d pending rows (%v), want the request", email, pending, err)
+			}
+			e.settle(t)
+		}
+		if n := len(e.mail.signInsFor(ghost)); n != 0 {
+			t.Fatalf("%d mails to the unknown address, want none", n)
+		}
+		mails := e.mail.signInsFor(known)
+		if len(mails) != 1 {
+			t.Fatalf("%d mails to the account, want 1", len(mails))
+		}
+		e.verifySignIn(t, map[string]string{"email": known, "code": mails[0].Code}).expect(t, 200, "")
+	})
+}
