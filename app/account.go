@@ -138,6 +138,14 @@ func (a *App) checkPassword(ctx context.Context, u *domain.User, password string
 	if err := a.reserveAttempt(ctx, key); err != nil {
 		return err
 	}
+	if u.PasswordHash == "" {
+		// No password to check (an account made by a sign-in mail): as a wrong
+		// one, after the same hash; POST /v1/auth/password/forgot sets one.
+		if err := a.Hasher.Waste(ctx, password); err != nil {
+			return err
+		}
+		return domain.Errorf(domain.CodeInvalidCredentials, "The password is not correct.")
+	}
 	ok, _, err := a.Hasher.Verify(ctx, password, u.PasswordHash)
 	if err != nil {
 		return err

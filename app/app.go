@@ -65,6 +65,11 @@ type Config struct {
 	// DefaultLocale is the locale of accounts that stated none, neither in the
 	// sign-up body nor by Accept-Language (AUTH_DEFAULT_LOCALE).
 	DefaultLocale string
+	// Passwordless turns on sign-in by a mailed link or code (AUTH_PASSWORDLESS,
+	// ARCHITECTURE.md §11); PasswordlessSignup also lets an address without an
+	// account sign in, which creates the account (AUTH_PASSWORDLESS_SIGNUP).
+	Passwordless       bool
+	PasswordlessSignup bool
 }
 
 // DefaultConfig returns the documented defaults (ARCHITECTURE.md §2, §4).

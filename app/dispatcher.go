@@ -172,6 +172,12 @@ func (a *App) send(ctx context.Context, d domain.Delivery) error {
 		if m, ok := linkMails[d.Kind]; ok {
 			return a.serveLinkRequest(ctx, d, m)
 		}
+		switch d.Kind {
+		case domain.LinkRequestSignIn:
+			return a.serveSignInRequest(ctx, d)
+		case domain.MailSignIn:
+			return a.sendSignIn(ctx, d)
+		}
 		return a.sendMail(ctx, d)
 	}
 	return fmt.Errorf("%w: unknown channel %q", errPermanent, d.Channel)

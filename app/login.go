@@ -68,6 +68,14 @@ func (a *App) Login(ctx context.Context, in LoginInput) (*TokenPair, error) {
 	if err != nil {
 		return nil, err
 	}
+	if u.PasswordHash == "" {
+		// An account made by a sign-in mail has no password: refused like a wrong
+		// one, after the same hash.
+		if err := a.Hasher.Waste(ctx, in.Password); err != nil {
+			return nil, err
+		}
+		return nil, a.loginFailed(ctx, in.Client, u.ID, errInvalidCredentials())
+	}
 	ok, rehash, err := a.Hasher.Verify(ctx, in.Password, u.PasswordHash)
 	if err != nil {
 		return nil, err
@@ -160,6 +168,12 @@ func errInvalidCredentials() error {
 // openSession creates a session for u and mints its first token pair; its access
 // token is fresh because the user just proved their password.
 func (a *App) openSession(ctx context.Context, u *domain.User, c Client) (*TokenPair, error) {
+	return a.openSessionAs(ctx, u, c, []string{domain.AMRPassword}, map[string]any{"method": "pwd"})
+}
+
+// openSessionAs opens an aal1 session whose one factor was amr, recording
+// login.succeeded with data, and mints its first (fresh) token pair.
+func (a *App) openSessionAs(ctx context.Context, u *domain.User, c Client, amr []string, data map[string]any) (*TokenPair, error) {
 	id, err := a.newID()
 	if err != nil {
 		return nil, err
@@ -168,10 +182,9 @@ func (a *App) openSession(ctx context.Context, u *domain.User, c Client) (*Token
 	s := &domain.Session{
 		ID: id, UserID: u.ID, Counter: 0, RotatedAt: now, CreatedAt: now,
 		ExpiresAt: now.Add(a.cfg.RefreshTTL), UserAgent: truncate(c.UserAgent, 256), IP: c.IP,
-		AAL: domain.AAL1, AMR: []string{domain.AMRPassword}, AuthTime: now,
+		AAL: domain.AAL1, AMR: amr, AuthTime: now,
 	}
-	fx, err := a.record(origin{Client: c, ActorID: u.ID, SessionID: s.ID}, domain.EventLoginSucceeded, u.ID,
-		map[string]any{"method": "pwd"})
+	fx, err := a.record(origin{Client: c, ActorID: u.ID, SessionID: s.ID}, domain.EventLoginSucceeded, u.ID, data)
 	if err != nil {
 		return nil, err
 	}

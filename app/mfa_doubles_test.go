@@ -50,3 +50,19 @@ func (m *flakyMail) SendEmailChangeNotice(_ context.Context, u domain.User, to d
 	u.Email = to.OldEmail
 	return m.send(u, "email change to "+to.NewEmail)
 }
+
+// And the sign-in mails.
+
+func (g *gatedMail) SendSignIn(ctx context.Context, u domain.User, token, code string) error {
+	return g.next.SendSignIn(ctx, u, token, code)
+}
+
+func (m *failingMail) SendSignIn(context.Context, domain.User, string, string) error { return nil }
+
+func (o *outbox) SendSignIn(_ context.Context, u domain.User, token, _ string) error {
+	return o.record(u, token)
+}
+
+func (m *flakyMail) SendSignIn(_ context.Context, u domain.User, token, _ string) error {
+	return m.send(u, token)
+}

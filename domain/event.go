@@ -39,6 +39,7 @@ const (
 	EventEmailChanged             EventType = "email.changed"
 	EventPasswordResetRequested   EventType = "password_reset.requested"
 	EventActivationRequested      EventType = "activation.requested"
+	EventSignInRequested          EventType = "sign_in.requested"
 )
 
 // EventTypeInfo documents one event type: when it is written and what its Data holds.
@@ -52,17 +53,18 @@ type EventTypeInfo struct {
 // order the README lists them.
 var EventTypes = []EventTypeInfo{
 	{EventUserCreated, "an account was created (sign-up or `authd admin create`)", "`role`, `status`"},
-	{EventUserActivated, "a pending account became active (activation link or admin)", "`by`: `token` or `admin`"},
+	{EventUserActivated, "a pending account became active (activation link, sign-in by mail, or admin)", "`by`: `token`, `email` or `admin`"},
 	{EventUserUpdated, "profile, role or status changed", "`changed`: the names of the fields that changed; `role`, `status` when those changed (the new values)"},
 	{EventUserDeleted, "an account was deleted (by its owner or an admin)", "`by`: `self` or `admin`"},
-	{EventLoginSucceeded, "a login opened a session", "`method`: `pwd`, `otp`, `recovery_code` or `hwk` (a passkey, with `passkey_id`)"},
-	{EventLoginFailed, "a login was refused", "`reason`: `invalid_credentials` (unknown account — then `user_id` is null — or wrong password), `account_not_active` or `account_disabled` (right password)"},
+	{EventLoginSucceeded, "a login opened a session", "`method`: `pwd`, `otp`, `recovery_code`, `hwk` (a passkey, with `passkey_id`) or `email` (a sign-in link or code; with `signed_up`: true when the account was made by it)"},
+	{EventLoginFailed, "a login was refused", "`reason`: `invalid_credentials` (unknown account — then `user_id` is null — or wrong password), `account_not_active` or `account_disabled` (right password), or `invalid_code` (a wrong sign-in code, with `method`: `email`)"},
 	{EventSessionRevoked, "one or more sessions ended", "`reason`: `logout`, `logout_others`, `logout_all`, `revoked_by_user` (DELETE /v1/auth/sessions/{id}; `session_id` is the ended one), `refresh_reused` or `account_disabled`"},
 	{EventRefreshReused, "a stale refresh token was presented; its session was revoked", "`presented`, `current`: the counters"},
 	{EventPasswordChange, "the owner changed the password; every other session was revoked with it", ""},
 	{EventPasswordReset, "a reset link set a new password; every session was revoked", ""},
 	{EventPasswordResetRequested, "a reset link was mailed to an existing account", ""},
 	{EventActivationRequested, "a new activation link was mailed (resend; the sign-up mail goes with `user.created`)", ""},
+	{EventSignInRequested, "a sign-in link and code were mailed to an existing account (POST /v1/auth/otp)", ""},
 	{EventMFAEnrolled, "a second factor was confirmed", "`factor`: `totp`"},
 	{EventMFARemoved, "a second factor was removed by its owner", "`factor`"},
 	{EventMFAReset, "an admin removed every second factor of the account", ""},

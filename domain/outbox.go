@@ -29,6 +29,13 @@ const (
 	// MailEmailChangeNotice tells the old address that a change was asked for; it
 	// carries no token, its Payload is MailAddresses.
 	MailEmailChangeNotice = "email_change_notice"
+	// LinkRequestSignIn is the request for a sign-in mail (POST /v1/auth/otp),
+	// stored like the other link requests; its payload adds "locale", the
+	// requester's language, for an address that has no account yet.
+	LinkRequestSignIn = "sign_in_request"
+	// MailSignIn carries a sign-in link and code (sealed together); its Payload is
+	// SignInMail, and its UserID is "" for an address without an account.
+	MailSignIn = "sign_in"
 )
 
 // MailAddresses is the payload of the e-mail-change mails: the address the
@@ -78,3 +85,10 @@ type Delivery struct {
 // SealAAD is the additional authenticated data a delivery's secret is sealed under:
 // its row id and column, so a sealed value copied to another row does not open.
 func SealAAD(deliveryID string) []byte { return []byte("outbox:" + deliveryID + ":sealed") }
+
+// SignInMail is the payload of a sign-in mail: the address the pair was made for
+// and the locale to write in when the address has no account.
+type SignInMail struct {
+	Email  string `json:"email"`
+	Locale string `json:"locale,omitempty"`
+}

@@ -59,6 +59,10 @@ type Notifier interface {
 	// SendEmailChangeNotice tells the old address, to.OldEmail, that a change to
 	// to.NewEmail was asked for, so that an owner who did not ask can act.
 	SendEmailChangeNotice(ctx context.Context, u domain.User, to domain.MailAddresses) error
+	// SendSignIn delivers a sign-in link (built from token) and its 6-digit code
+	// to u.Email; u may be an address without an account (ID ""), with the
+	// locale to write in.
+	SendSignIn(ctx context.Context, u domain.User, token, code string) error
 }
 
 // Sealer encrypts small secrets kept at rest — TOTP seeds, one-time tokens waiting

@@ -140,6 +140,27 @@ type TokenStore interface {
 	// token_expired as ConsumeActivation; email_taken when another account holds
 	// the new address — then nothing is written and the token stays usable.
 	ConsumeEmailChange(ctx context.Context, hash string, now time.Time, fx domain.Effects) (*domain.User, error)
+
+	// PutSignIn stores c as the only live sign-in pair of c.Email (ARCHITECTURE.md
+	// §11), replacing an older one, and writes fx (the mail carrying the pair,
+	// sealed) with it. Returns conflict when c.LinkHash is taken.
+	PutSignIn(ctx context.Context, c *domain.SignInCode, fx domain.Effects) error
+	// SignIn returns the live pair of the normalised address email: token_invalid
+	// when there is none (never made, used, replaced, or void after
+	// domain.SignInCodeMaxAttempts wrong codes), token_expired when it expired.
+	SignIn(ctx context.Context, email string, now time.Time) (*domain.SignInCode, error)
+	// SignInByLink returns the live pair whose link token has that hash, with the
+	// errors of SignIn.
+	SignInByLink(ctx context.Context, linkHash string, now time.Time) (*domain.SignInCode, error)
+	// FailSignIn counts one wrong code against the pair (email, linkHash) and
+	// writes fx with it; the SignInCodeMaxAttempts-th makes it void. Of N
+	// concurrent calls at most the remaining tries are counted; the others get
+	// token_invalid, as does a pair that is gone, replaced or void already.
+	FailSignIn(ctx context.Context, email, linkHash string, fx domain.Effects) error
+	// ConsumeSignIn deletes the pair (email, linkHash), single use: of N
+	// concurrent calls exactly one gets it. Returns token_invalid (gone,
+	// replaced or void) or token_expired.
+	ConsumeSignIn(ctx context.Context, email, linkHash string, now time.Time) (*domain.SignInCode, error)
 }
 
 // SecretStore keeps generated secrets (the default signing key, the refresh key) so

@@ -248,6 +248,21 @@ func portCalls() []portCall {
 		{"Tokens.ConsumeEmailChange", func(ctx context.Context, b ports.Backend) (any, error) {
 			return b.Tokens().ConsumeEmailChange(ctx, "h", at, domain.Effects{})
 		}},
+		{"Tokens.PutSignIn", func(ctx context.Context, b ports.Backend) (any, error) {
+			return nil, b.Tokens().PutSignIn(ctx, &domain.SignInCode{}, domain.Effects{})
+		}},
+		{"Tokens.SignIn", func(ctx context.Context, b ports.Backend) (any, error) {
+			return b.Tokens().SignIn(ctx, "a@example.com", at)
+		}},
+		{"Tokens.SignInByLink", func(ctx context.Context, b ports.Backend) (any, error) {
+			return b.Tokens().SignInByLink(ctx, "h", at)
+		}},
+		{"Tokens.FailSignIn", func(ctx context.Context, b ports.Backend) (any, error) {
+			return nil, b.Tokens().FailSignIn(ctx, "a@example.com", "h", domain.Effects{})
+		}},
+		{"Tokens.ConsumeSignIn", func(ctx context.Context, b ports.Backend) (any, error) {
+			return b.Tokens().ConsumeSignIn(ctx, "a@example.com", "h", at)
+		}},
 		{"Secrets.Secret", func(ctx context.Context, b ports.Backend) (any, error) {
 			return b.Secrets().Secret(ctx, "k", []byte("candidate"))
 		}},
@@ -441,4 +456,26 @@ func TestUpdatePassesChangeThrough(t *testing.T) {
 
 func (t fakeTokens) ConsumeEmailChange(ctx context.Context, _ string, _ time.Time, _ domain.Effects) (*domain.User, error) {
 	return theUser, t.f.do(ctx, "Tokens.ConsumeEmailChange")
+}
+
+var theSignIn = &domain.SignInCode{Email: "a@example.com", LinkHash: "h"}
+
+func (t fakeTokens) PutSignIn(ctx context.Context, _ *domain.SignInCode, _ domain.Effects) error {
+	return t.f.do(ctx, "Tokens.PutSignIn")
+}
+
+func (t fakeTokens) SignIn(ctx context.Context, _ string, _ time.Time) (*domain.SignInCode, error) {
+	return theSignIn, t.f.do(ctx, "Tokens.SignIn")
+}
+
+func (t fakeTokens) SignInByLink(ctx context.Context, _ string, _ time.Time) (*domain.SignInCode, error) {
+	return theSignIn, t.f.do(ctx, "Tokens.SignInByLink")
+}
+
+func (t fakeTokens) FailSignIn(ctx context.Context, _, _ string, _ domain.Effects) error {
+	return t.f.do(ctx, "Tokens.FailSignIn")
+}
+
+func (t fakeTokens) ConsumeSignIn(ctx context.Context, _, _ string, _ time.Time) (*domain.SignInCode, error) {
+	return theSignIn, t.f.do(ctx, "Tokens.ConsumeSignIn")
 }

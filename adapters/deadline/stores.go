@@ -137,6 +137,30 @@ func (t tokens) ConsumeReset(ctx context.Context, hash, newPasswordHash string, 
 	})
 }
 
+func (t tokens) PutSignIn(ctx context.Context, c *domain.SignInCode, fx domain.Effects) error {
+	return t.g.run(ctx, func(ctx context.Context) error { return t.s.PutSignIn(ctx, c, fx) })
+}
+
+func (t tokens) SignIn(ctx context.Context, email string, now time.Time) (*domain.SignInCode, error) {
+	return value(t.g, ctx, func(ctx context.Context) (*domain.SignInCode, error) { return t.s.SignIn(ctx, email, now) })
+}
+
+func (t tokens) SignInByLink(ctx context.Context, linkHash string, now time.Time) (*domain.SignInCode, error) {
+	return value(t.g, ctx, func(ctx context.Context) (*domain.SignInCode, error) {
+		return t.s.SignInByLink(ctx, linkHash, now)
+	})
+}
+
+func (t tokens) FailSignIn(ctx context.Context, email, linkHash string, fx domain.Effects) error {
+	return t.g.run(ctx, func(ctx context.Context) error { return t.s.FailSignIn(ctx, email, linkHash, fx) })
+}
+
+func (t tokens) ConsumeSignIn(ctx context.Context, email, linkHash string, now time.Time) (*domain.SignInCode, error) {
+	return value(t.g, ctx, func(ctx context.Context) (*domain.SignInCode, error) {
+		return t.s.ConsumeSignIn(ctx, email, linkHash, now)
+	})
+}
+
 func (t tokens) ConsumeEmailChange(ctx context.Context, hash string, now time.Time, fx domain.Effects) (*domain.User, error) {
 	return value(t.g, ctx, func(ctx context.Context) (*domain.User, error) {
 		return t.s.ConsumeEmailChange(ctx, hash, now, fx)

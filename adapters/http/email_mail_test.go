@@ -43,3 +43,8 @@ func (c countingMail) SendEmailChange(ctx context.Context, u domain.User, to dom
 func (c countingMail) SendEmailChangeNotice(ctx context.Context, u domain.User, to domain.MailAddresses) error {
 	return c.next.SendEmailChangeNotice(ctx, u, to)
 }
+
+func (c countingMail) SendSignIn(ctx context.Context, u domain.User, token, code string) error {
+	c.n.Add(1)
+	return c.next.SendSignIn(ctx, u, token, code)
+}

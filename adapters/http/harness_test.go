@@ -65,14 +65,15 @@ type mailbox struct {
 	mu         sync.Mutex
 	activation map[string]string
 	reset      map[string]string
-	notices    map[string][]int    // recovery-code notices: the codes left, per address
-	change     map[string]string   // e-mail-change tokens, by the new address
-	changeFrom map[string][]string // e-mail-change notices: the new addresses, by the old one
+	notices    map[string][]int        // recovery-code notices: the codes left, per address
+	change     map[string]string       // e-mail-change tokens, by the new address
+	changeFrom map[string][]string     // e-mail-change notices: the new addresses, by the old one
+	signIns    map[string][]signInMail // sign-in mails by address, oldest first
 }
 
 func newMailbox() *mailbox {
 	return &mailbox{activation: map[string]string{}, reset: map[string]string{}, notices: map[string][]int{},
-		change: map[string]string{}, changeFrom: map[string][]string{}}
+		change: map[string]string{}, changeFrom: map[string][]string{}, signIns: map[string][]signInMail{}}
 }
 
 func (m *mailbox) SendActivation(_ context.Context, u domain.User, token string) error {

@@ -189,6 +189,7 @@ func New(a *app.App, opts Options) *fiber.App {
 	h.mfaRoutes(r, auth, rl)     // mfa.go
 	h.emailRoutes(r, auth, rl)   // email.go
 	h.passkeyRoutes(r, auth, rl) // passkeys.go
+	h.signInRoutes(r, rl)        // signin.go
 
 	r.add(fiber.MethodGet, "/activate", activationPage)
 	r.add(fiber.MethodGet, "/reset-password", resetPage)

@@ -24,6 +24,7 @@ const (
 	kindRecoveryCode  = "recovery_code_used"
 	kindEmailChange   = "email_change"
 	kindEmailNotice   = "email_change_notice"
+	kindSignIn        = "sign_in"
 )
 
 // notifier counts the deliveries of the notifier it wraps.
@@ -42,7 +43,7 @@ func Notifier(next ports.Notifier, reg prometheus.Registerer) ports.Notifier {
 		Help: "Mails handed to the mail transport, by kind and result (sent, failed).",
 	}, []string{"kind", "result"})}
 	n.mails = register(reg, n.mails)
-	for _, k := range []string{kindActivation, kindPasswordReset, kindRecoveryCode, kindEmailChange, kindEmailNotice} {
+	for _, k := range []string{kindActivation, kindPasswordReset, kindRecoveryCode, kindEmailChange, kindEmailNotice, kindSignIn} {
 		for _, r := range []string{"sent", "failed"} {
 			n.mails.WithLabelValues(k, r)
 		}
@@ -160,4 +161,9 @@ func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
 		panic("metrics: registering: " + err.Error())
 	}
 	return c
+}
+
+// SendSignIn delivers through the wrapped notifier and counts the result.
+func (n *notifier) SendSignIn(ctx context.Context, u domain.User, token, code string) error {
+	return n.count(kindSignIn, n.next.SendSignIn(ctx, u, token, code))
 }

@@ -40,6 +40,9 @@ func TestNotifierCountsByKindAndResult(t *testing.T) {
 	if err := n.SendEmailChange(ctx, domain.User{}, domain.MailAddresses{}, "t"); err != nil {
 		t.Fatalf("SendEmailChange: %v, want the wrapped notifier's nil", err)
 	}
+	if err := n.SendSignIn(ctx, domain.User{}, "t", "123456"); err != nil {
+		t.Fatalf("SendSignIn: %v, want the wrapped notifier's nil", err)
+	}
 	want := `
 # HELP authd_mails_total Mails handed to the mail transport, by kind and result (sent, failed).
 # TYPE authd_mails_total counter
@@ -53,6 +56,8 @@ authd_mails_total{kind="password_reset",result="failed"} 1
 authd_mails_total{kind="password_reset",result="sent"} 0
 authd_mails_total{kind="recovery_code_used",result="failed"} 0
 authd_mails_total{kind="recovery_code_used",result="sent"} 0
+authd_mails_total{kind="sign_in",result="failed"} 0
+authd_mails_total{kind="sign_in",result="sent"} 1
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "authd_mails_total"); err != nil {
 		t.Error(err)
@@ -107,3 +112,5 @@ func (failingNotifier) SendEmailChange(context.Context, domain.User, domain.Mail
 func (failingNotifier) SendEmailChangeNotice(context.Context, domain.User, domain.MailAddresses) error {
 	return nil
 }
+
+func (failingNotifier) SendSignIn(context.Context, domain.User, string, string) error { return nil }

@@ -39,6 +39,7 @@ var kinds = map[kind]time.Duration{
 	kindRecoveryCodeUsed:  0,
 	kindEmailChange:       domain.EmailChangeTokenTTL,
 	kindEmailChangeNotice: 0,
+	kindSignIn:            domain.SignInCodeTTL,
 }
 
 // mailTemplates are the three parsed parts of one kind in one locale.
@@ -213,7 +214,7 @@ func (c *catalog) pick(k kind, locale string) (*mailTemplates, string) {
 func sampleData(locale string, ttl time.Duration) mailData {
 	return mailData{Subject: "Subject", Name: "Ann", Email: "ann@example.com", Link: "https://example.com/x?token=t",
 		ValidFor: validFor(locale, ttl), ValidForMinutes: int(ttl / time.Minute), Remaining: 3,
-		OldEmail: "ann@example.com", NewEmail: "ann@example.org", Locale: locale}
+		OldEmail: "ann@example.com", NewEmail: "ann@example.org", Locale: locale, Code: "123456"}
 }
 
 // validFor renders a token lifetime for a human in the locale's language ("24

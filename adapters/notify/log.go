@@ -84,3 +84,16 @@ func (n *LogNotifier) log(ctx context.Context, msg string, k kind, u domain.User
 		slog.String("link", link),
 	)
 }
+
+// SendSignIn logs the sign-in link and code for u's address. It never fails. Like
+// the links above, the line carries a live secret: a developer's convenience only.
+func (n *LogNotifier) SendSignIn(ctx context.Context, u domain.User, token, code string) error {
+	n.logger.LogAttrs(ctx, slog.LevelInfo, "sign-in link and code",
+		slog.String("kind", string(kindSignIn)),
+		slog.String("user_id", u.ID),
+		slog.String("email", u.Email),
+		slog.String("link", n.links.signIn(token)),
+		slog.String("code", code),
+	)
+	return nil
+}

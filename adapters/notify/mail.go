@@ -23,6 +23,7 @@ type mailExtra struct {
 	To        string
 	OldEmail  string
 	NewEmail  string
+	Code      string
 }
 
 // mailData is what the templates see.
@@ -42,6 +43,8 @@ type mailData struct {
 	ValidForMinutes int
 	// Locale is the locale the mail is written in.
 	Locale string
+	// Code is the 6-digit code of a sign-in mail.
+	Code string
 }
 
 // compose builds the multipart/alternative message of kind k for u, in u's locale
@@ -59,6 +62,7 @@ func compose(c *catalog, from *mail.Address, k kind, u domain.User, x mailExtra)
 		Remaining:       x.Remaining,
 		OldEmail:        x.OldEmail,
 		NewEmail:        x.NewEmail,
+		Code:            x.Code,
 		Locale:          locale,
 	}
 	if data.Name == "" {

@@ -3,9 +3,10 @@
 // writes links to the log, and SMTPNotifier, which mails them.
 //
 // Both build the same links from the public URL of the service:
-// PUBLIC_URL/activate?token=…, PUBLIC_URL/reset-password?token=… and
-// PUBLIC_URL/confirm-email?token=…. The pages behind those paths post the token to
-// /v1/auth/activate, /v1/auth/password/reset or /v1/auth/email/confirm.
+// PUBLIC_URL/activate?token=…, PUBLIC_URL/reset-password?token=…,
+// PUBLIC_URL/confirm-email?token=… and PUBLIC_URL/sign-in?token=…. The pages behind
+// those paths post the token to /v1/auth/activate, /v1/auth/password/reset,
+// /v1/auth/email/confirm or /v1/auth/otp/verify.
 package notify
 
 import (
@@ -20,6 +21,7 @@ const (
 	ActivationPath    = "/activate"
 	PasswordResetPath = "/reset-password"
 	EmailChangePath   = "/confirm-email"
+	SignInPath        = "/sign-in"
 )
 
 // kind names a notification in log lines and errors.
@@ -34,6 +36,8 @@ const (
 	kindEmailChange kind = "email_change"
 	// kindEmailChangeNotice tells the old address that a change was asked for.
 	kindEmailChangeNotice kind = "email_change_notice"
+	// kindSignIn carries a sign-in link and code (AUTH_PASSWORDLESS).
+	kindSignIn kind = "sign_in"
 )
 
 // linkBuilder joins the public URL, a page path and an escaped token.
@@ -58,6 +62,8 @@ func (b linkBuilder) passwordReset(token string) string {
 }
 
 func (b linkBuilder) emailChange(token string) string { return b.link(EmailChangePath, token) }
+
+func (b linkBuilder) signIn(token string) string { return b.link(SignInPath, token) }
 
 // validatePublicURL checks that links built on u will be absolute http(s) URLs.
 func validatePublicURL(u string) error {

@@ -163,6 +163,11 @@ func (n *SMTPNotifier) SendEmailChangeNotice(ctx context.Context, u domain.User,
 	return n.send(ctx, kindEmailChangeNotice, u, mailExtra{To: to.OldEmail, OldEmail: to.OldEmail, NewEmail: to.NewEmail})
 }
 
+// SendSignIn mails u's address the sign-in link and code.
+func (n *SMTPNotifier) SendSignIn(ctx context.Context, u domain.User, token, code string) error {
+	return n.send(ctx, kindSignIn, u, mailExtra{Link: n.links.signIn(token), Code: code})
+}
+
 // send composes and delivers one mail within n.timeout. Its errors name the kind of
 // mail but never the link, which carries the token.
 func (n *SMTPNotifier) send(ctx context.Context, k kind, u domain.User, x mailExtra) error {

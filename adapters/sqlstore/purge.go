@@ -27,6 +27,7 @@ var purgeTables = []purgeTable{
 	{"login_attempts", "key_hash", ""},
 	{"mfa_tokens", "hash", ""},
 	{"webauthn_ceremonies", "hash", ""},
+	{"sign_in_codes", "email", ""},
 }
 
 // PurgeExpired deletes the sessions, one-time tokens and login-attempt counts whose

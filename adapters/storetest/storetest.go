@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) ports.Backend) {
 		{"Sessions", testSessions},
 		{"Tokens", testTokens},
 		{"EmailChange", testEmailChange},
+		{"SignIn", testSignIn},
 		{"Secrets", testSecrets},
 		{"MFA", testMFA},
 		{"Passkeys", testPasskeys},

@@ -83,6 +83,10 @@ type Config struct {
 	// user administration refuse admin sessions below aal2 (ARCHITECTURE.md §8).
 	MFAIssuer       string `env:"MFA_ISSUER" envDefault:"authd"`
 	AdminRequireMFA bool   `env:"ADMIN_REQUIRE_MFA" envDefault:"false"`
+	// Passwordless turns on sign-in by a mailed link or code (POST /v1/auth/otp);
+	// PasswordlessSignup lets it create the account of an unknown address.
+	Passwordless       bool `env:"PASSWORDLESS" envDefault:"false"`
+	PasswordlessSignup bool `env:"PASSWORDLESS_SIGNUP" envDefault:"false"`
 	// The passkey relying party (ARCHITECTURE.md §9): its id (a registrable
 	// domain; default the host of PublicURL), its name, and the origins whose
 	// pages may run ceremonies (default the origin of PublicURL).
@@ -261,6 +265,8 @@ func (c Config) AppConfig() app.Config {
 	a.PasswordWorkWait = c.HashQueueTimeout
 	a.MFAIssuer = c.MFAIssuer
 	a.AdminRequireMFA = c.AdminRequireMFA
+	a.Passwordless = c.Passwordless
+	a.PasswordlessSignup = c.PasswordlessSignup
 	a.Webhooks = c.WebhookURL != ""
 	a.WebhookEvents = c.WebhookEvents
 	a.DeliveryMaxAge = c.DeliveryMaxAge

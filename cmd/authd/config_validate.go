@@ -151,6 +151,9 @@ func (c *Config) validate(failed map[string]bool) []error {
 		}
 	}
 	positive("AUTH_SMTP_TIMEOUT", c.SMTPTimeout)
+	if c.PasswordlessSignup && !c.Passwordless {
+		check("AUTH_PASSWORDLESS_SIGNUP", errors.New("needs AUTH_PASSWORDLESS=true: sign-up by mail is part of sign-in by mail"))
+	}
 	if locale, ok := domain.NormalizeLocale(c.DefaultLocale); !ok {
 		check("AUTH_DEFAULT_LOCALE", fmt.Errorf("%q is not a BCP 47 language tag (en, es, es-ES, …)", c.DefaultLocale))
 	} else if err := notify.CheckTemplates(notify.TemplateOptions{Dir: c.MailTemplatesDir, DefaultLocale: locale}); err != nil {

@@ -79,6 +79,8 @@ func TestREADMEWalkthrough(t *testing.T) {
 		// the README's server runs on localhost:8080, whose defaults these are.
 		"AUTH_WEBAUTHN_RP_ID":   "localhost",
 		"AUTH_WEBAUTHN_ORIGINS": "http://localhost:8080",
+		// As the README starts it: with sign-in by mail on.
+		"AUTH_PASSWORDLESS": "true",
 	}
 	logFile, err := os.Create(logPath)
 	if err != nil {
@@ -113,7 +115,7 @@ func TestREADMEWalkthrough(t *testing.T) {
 		t.Fatalf("README walk-through failed: %v\n--- its output:\n%s\n--- the server's log:\n%s", err, out.String(), logs)
 	}
 	for _, want := range []string{`"status": "active"`, "HTTP/1.1 204", `"Bea B."`, `"disabled"`,
-		`"mfa_required"`, `"aal2"`, `"recovery_codes_remaining": 9`} {
+		`"mfa_required"`, `"aal2"`, `"recovery_codes_remaining": 9`, `"email": "bea@example.net"`} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("walk-through output lacks %q:\n%s", want, out.String())
 		}
