@@ -83,6 +83,44 @@ func TestMailSurvivesAKill(t *testing.T) {
 	})
 }
 
+// TestForgotSurvivesAKill: a password-reset request is answered 202 and the server
+// is killed (SIGKILL) at once, before anything is known about the address and while
+// the mail server is down. Once both run again, the reset mail arrives and its link
+// sets the new password: the 202 was a promise the store kept.
+func TestForgotSurvivesAKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary; skipped with -short")
+	}
+	bin := buildBinary(t)
+	backendtest.Each(t, func(t *testing.T, backend string) {
+		t.Parallel()
+		const publicURL = "https://auth.example.test"
+		smtpAddr := freeAddr(t) // nothing listens there yet: the mail server is down
+		env := map[string]string{
+			"AUTH_DATABASE_URL":       backendtest.URL(t, backend),
+			"AUTH_LISTEN":             freeAddr(t),
+			"AUTH_ARGON2":             "m=1024,t=1,p=1",
+			"AUTH_PUBLIC_URL":         publicURL,
+			"AUTH_SMTP_URL":           "smtp://" + smtpAddr,
+			"AUTH_MAIL_FROM":          "authd <no-reply@example.com>",
+			"AUTH_REQUIRE_ACTIVATION": "false", // no sign-up mail: the reset mail is the only one
+		}
+		api, kill := killableBinary(t, bin, env)
+		email := "forgetful@example.com"
+		api.call(t, 201, "POST", "/v1/auth/signup", "", map[string]any{"email": email, "password": "the old password"})
+		api.call(t, 202, "POST", "/v1/auth/password/forgot", "", map[string]any{"email": email})
+		kill()
+
+		mb := smtptest.Start(t, smtptest.Options{Addr: smtpAddr})
+		env["AUTH_LISTEN"] = freeAddr(t)
+		api = startBinary(t, bin, env)
+		msg := mb.Next(t, 90*time.Second)
+		token := mailToken(t, msg, email, "Reset your password", publicURL, "/reset-password")
+		api.call(t, 204, "POST", "/v1/auth/password/reset", "", map[string]any{"token": token, "new_password": "the new password"})
+		api.call(t, 200, "POST", "/v1/auth/login", "", map[string]any{"email": email, "password": "the new password"})
+	})
+}
+
 // receiver is a webhook endpoint that fails its first `failures` requests with 500.
 type receiver struct {
 	mu       sync.Mutex
