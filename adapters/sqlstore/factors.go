@@ -55,9 +55,7 @@ type recoveryCodeRow struct {
 // account, and returns not_found when there is no such user.
 func (m *MFAStore) lockUser(ctx context.Context, tx bun.Tx, userID string) error {
 	q := tx.NewSelect().Model((*userRow)(nil)).Column("id").Where("id = ?", userID)
-	if m.s.target.dialect != dialectSQLite {
-		q = q.For("UPDATE")
-	}
+	q = m.s.forUpdate(q)
 	var id string
 	if err := q.Scan(ctx, &id); err != nil {
 		if isNoRows(err) {

@@ -97,9 +97,7 @@ func (m *MFAStore) ConsumeChallenge(ctx context.Context, hash string, now time.T
 	err := m.s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var r mfaTokenRow
 		q := tx.NewSelect().Model(&r).Where("hash = ?", hash)
-		if m.s.target.dialect != dialectSQLite {
-			q = q.For("UPDATE")
-		}
+		q = m.s.forUpdate(q)
 		if err := q.Scan(ctx); err != nil {
 			if isNoRows(err) {
 				return errChallengeInvalid()

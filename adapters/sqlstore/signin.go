@@ -113,9 +113,7 @@ func (tk *TokenStore) ConsumeSignIn(ctx context.Context, email, linkHash string,
 	err := tk.s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var r signInRow
 		q := tx.NewSelect().Model(&r).Where("email = ?", email).Where("link_hash = ?", linkHash)
-		if tk.s.target.dialect != dialectSQLite {
-			q = q.For("UPDATE")
-		}
+		q = tk.s.forUpdate(q)
 		if err := q.Scan(ctx); err != nil {
 			if isNoRows(err) {
 				return errSignInInvalid()

@@ -273,6 +273,15 @@ func (s *Store) writing(ctx context.Context, fn func() error) error {
 	return fn()
 }
 
+// forUpdate locks the rows q reads until the transaction ends: FOR UPDATE on
+// PostgreSQL and MySQL; SQLite's write transaction is exclusive already.
+func (s *Store) forUpdate(q *bun.SelectQuery) *bun.SelectQuery {
+	if s.target.dialect == dialectSQLite {
+		return q
+	}
+	return q.For("UPDATE")
+}
+
 // execer is a bun INSERT, UPDATE or DELETE query.
 type execer interface {
 	Exec(ctx context.Context, dest ...any) (sql.Result, error)

@@ -33,9 +33,7 @@ func (lt *LoginThrottle) Reserve(ctx context.Context, key string, now time.Time,
 	err := lt.s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var r attemptsRow
 		q := tx.NewSelect().Model(&r).Where("key_hash = ?", key)
-		if lt.s.target.dialect != dialectSQLite {
-			q = q.For("UPDATE")
-		}
+		q = lt.s.forUpdate(q)
 		err := q.Scan(ctx)
 		found := err == nil
 		if err != nil && !isNoRows(err) {

@@ -25,9 +25,7 @@ func (tk *TokenStore) Create(ctx context.Context, t *domain.OneTimeToken, fx dom
 	row := newTokenRow(t)
 	return tk.s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		q := tx.NewSelect().Model((*userRow)(nil)).Column("id").Where("id = ?", t.UserID)
-		if tk.s.target.dialect != dialectSQLite {
-			q = q.For("UPDATE")
-		}
+		q = tk.s.forUpdate(q)
 		var id string
 		if err := q.Scan(ctx, &id); err != nil {
 			return err

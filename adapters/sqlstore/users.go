@@ -75,9 +75,7 @@ func (us *UserStore) Update(ctx context.Context, id string, change func(*domain.
 	err := us.s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var r userRow
 		q := tx.NewSelect().Model(&r).Where("id = ?", id).Limit(1)
-		if us.s.target.dialect != dialectSQLite {
-			q = q.For("UPDATE")
-		}
+		q = us.s.forUpdate(q)
 		if err := q.Scan(ctx); err != nil {
 			return err
 		}

@@ -43,6 +43,22 @@ func killableBinary(t *testing.T, bin string, env map[string]string) (binaryAPI,
 	return binaryAPI{base: "http://" + env["AUTH_LISTEN"], client: &http.Client{Timeout: 30 * time.Second}}, kill
 }
 
+// publicURL is the AUTH_PUBLIC_URL of the kill tests, which their mailed links carry.
+const publicURL = "https://auth.example.test"
+
+// mailDownEnv is the environment of a binary on backend whose mail server, at
+// smtpAddr, is not up yet.
+func mailDownEnv(t *testing.T, backend, smtpAddr string) map[string]string {
+	return map[string]string{
+		"AUTH_DATABASE_URL": backendtest.URL(t, backend),
+		"AUTH_LISTEN":       freeAddr(t),
+		"AUTH_ARGON2":       "m=1024,t=1,p=1",
+		"AUTH_PUBLIC_URL":   publicURL,
+		"AUTH_SMTP_URL":     "smtp://" + smtpAddr,
+		"AUTH_MAIL_FROM":    "authd <no-reply@example.com>",
+	}
+}
+
 // TestMailSurvivesAKill: a sign-up is answered 201 while the mail server is down,
 // and the server is killed (SIGKILL) at once. Once the mail server is up and authd
 // runs again, the activation mail arrives and its link activates the account.
@@ -53,16 +69,8 @@ func TestMailSurvivesAKill(t *testing.T) {
 	bin := buildBinary(t)
 	backendtest.Each(t, func(t *testing.T, backend string) {
 		t.Parallel()
-		const publicURL = "https://auth.example.test"
 		smtpAddr := freeAddr(t) // nothing listens there yet: the mail server is down
-		env := map[string]string{
-			"AUTH_DATABASE_URL": backendtest.URL(t, backend),
-			"AUTH_LISTEN":       freeAddr(t),
-			"AUTH_ARGON2":       "m=1024,t=1,p=1",
-			"AUTH_PUBLIC_URL":   publicURL,
-			"AUTH_SMTP_URL":     "smtp://" + smtpAddr,
-			"AUTH_MAIL_FROM":    "authd <no-reply@example.com>",
-		}
+		env := mailDownEnv(t, backend, smtpAddr)
 		api, kill := killableBinary(t, bin, env)
 		email := "survivor@example.com"
 		api.call(t, 201, "POST", "/v1/auth/signup", "", map[string]any{"email": email, "password": "the real password"})
@@ -94,17 +102,9 @@ func TestForgotSurvivesAKill(t *testing.T) {
 	bin := buildBinary(t)
 	backendtest.Each(t, func(t *testing.T, backend string) {
 		t.Parallel()
-		const publicURL = "https://auth.example.test"
 		smtpAddr := freeAddr(t) // nothing listens there yet: the mail server is down
-		env := map[string]string{
-			"AUTH_DATABASE_URL":       backendtest.URL(t, backend),
-			"AUTH_LISTEN":             freeAddr(t),
-			"AUTH_ARGON2":             "m=1024,t=1,p=1",
-			"AUTH_PUBLIC_URL":         publicURL,
-			"AUTH_SMTP_URL":           "smtp://" + smtpAddr,
-			"AUTH_MAIL_FROM":          "authd <no-reply@example.com>",
-			"AUTH_REQUIRE_ACTIVATION": "false", // no sign-up mail: the reset mail is the only one
-		}
+		env := mailDownEnv(t, backend, smtpAddr)
+		env["AUTH_REQUIRE_ACTIVATION"] = "false" // no sign-up mail: the reset mail is the only one
 		api, kill := killableBinary(t, bin, env)
 		email := "forgetful@example.com"
 		api.call(t, 201, "POST", "/v1/auth/signup", "", map[string]any{"email": email, "password": "the old password"})
