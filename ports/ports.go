@@ -222,6 +222,7 @@ type Backend interface {
 	Outbox() Outbox
 	MFA() MFAStore
 	Passkeys() PasskeyStore
+	Identities() IdentityStore
 	// Ping returns unavailable when the database cannot be reached.
 	Ping(ctx context.Context) error
 	// Close releases connections.

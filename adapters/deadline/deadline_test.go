@@ -175,7 +175,7 @@ type portCall struct {
 func portCalls() []portCall {
 	at := time.Unix(1700000000, 0)
 	noChange := func(*domain.User) (domain.Effects, error) { return domain.Effects{}, nil }
-	return append(append(mfaPortCalls(at), passkeyPortCalls(at)...), []portCall{
+	return append(append(append(mfaPortCalls(at), passkeyPortCalls(at)...), identityPortCalls(at)...), []portCall{
 		{"Users.Create", func(ctx context.Context, b ports.Backend) (any, error) {
 			return nil, b.Users().Create(ctx, &domain.User{}, domain.Effects{})
 		}},
@@ -287,6 +287,7 @@ func TestPortCallsCoverEveryMethod(t *testing.T) {
 		"Outbox":      reflect.TypeFor[ports.Outbox](),
 		"MFA":         reflect.TypeFor[ports.MFAStore](),
 		"Passkeys":    reflect.TypeFor[ports.PasskeyStore](),
+		"Identities":  reflect.TypeFor[ports.IdentityStore](),
 	} {
 		for i := range typ.NumMethod() {
 			want[prefix+"."+typ.Method(i).Name] = true

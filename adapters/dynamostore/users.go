@@ -37,16 +37,19 @@ func retryExhausted(op string) error {
 
 // Create writes the user, its guards and fx in one transaction.
 func (us *UserStore) Create(ctx context.Context, u *domain.User, fx domain.Effects) error {
-	return us.create(ctx, u, nil, fx)
+	return us.create(ctx, u, nil, nil, fx)
 }
 
 // CreatePending writes the user, its guards, its activation token (with its link
 // and current-token items) and fx in one transaction.
 func (us *UserStore) CreatePending(ctx context.Context, u *domain.User, activation *domain.OneTimeToken, fx domain.Effects) error {
-	return us.create(ctx, u, activation, fx)
+	return us.create(ctx, u, activation, nil, fx)
 }
 
-func (us *UserStore) create(ctx context.Context, u *domain.User, tok *domain.OneTimeToken, fx domain.Effects) error {
+// create writes the user, its guards, tok (when not nil) and fx in one
+// transaction; with ident (an account made by a provider) also the identity and
+// its guard, right after the user's guards: their failure answers conflict.
+func (us *UserStore) create(ctx context.Context, u *domain.User, tok *domain.OneTimeToken, ident *domain.Identity, fx domain.Effects) error {
 	s := us.s
 	effects, err := s.effectItems(fx)
 	if err != nil {
@@ -66,6 +69,10 @@ func (us *UserStore) create(ctx context.Context, u *domain.User, tok *domain.One
 		for i, g := range guards {
 			items = append(items, s.claim(g, u.ID, stale[i]))
 		}
+		identAt := len(items)
+		if ident != nil {
+			items = append(items, s.identityPuts(ident)...)
+		}
 		err := s.transact(ctx, append(items, effects...))
 		if err == nil {
 			return nil
@@ -76,6 +83,9 @@ func (us *UserStore) create(ctx context.Context, u *domain.User, tok *domain.One
 		}
 		if failedAt(reasons, 0) {
 			return domain.Errorf(domain.CodeConflict, "A user with this id exists.")
+		}
+		if ident != nil && (failedAt(reasons, identAt) || failedAt(reasons, identAt+1)) {
+			return errIdentityTaken()
 		}
 		if err := us.resolveGuards(ctx, guards, reasons, 1, stale); err != nil {
 			return err
@@ -353,6 +363,12 @@ func (s *Store) ownedItems(ctx context.Context, op, userID string) ([]types.Tran
 		return nil, err
 	}
 	currents = append(currents, append(factors, recovery...)...)
+	// An identity's target is the PK of its (provider, subject) guard, which goes
+	// too.
+	identities, err := s.links(ctx, op, userID, identityPrefix)
+	if err != nil {
+		return nil, err
+	}
 	// A passkey's target is the PK of its credential-id guard, which goes too.
 	passkeys, err := s.links(ctx, op, userID, passkeyPrefix)
 	if err != nil {
@@ -361,6 +377,9 @@ func (s *Store) ownedItems(ctx context.Context, op, userID string) ([]types.Tran
 	var out []types.TransactWriteItem
 	for _, l := range passkeys {
 		out = append(out, s.del(itemKey(l.PK, l.SK)), s.del(itemKey(l.Target, "PASSKEYCRED")))
+	}
+	for _, l := range identities {
+		out = append(out, s.del(itemKey(l.PK, l.SK)), s.del(itemKey(l.Target, identityGuardSK)))
 	}
 	for _, l := range sessions {
 		out = append(out, s.del(itemKey(l.PK, l.SK)), s.del(sessionKey(l.Target)))

@@ -34,6 +34,7 @@ var statusOf = map[domain.Code]int{
 	domain.CodeAAL2Required:         http.StatusForbidden,
 	domain.CodeInvalidCode:          http.StatusUnauthorized,
 	domain.CodeLastLoginMethod:      http.StatusConflict,
+	domain.CodeProviderError:        http.StatusBadGateway,
 	domain.CodeForbidden:            http.StatusForbidden,
 	domain.CodeNotFound:             http.StatusNotFound,
 	domain.CodePayloadTooLarge:      http.StatusRequestEntityTooLarge,

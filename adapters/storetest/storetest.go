@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) ports.Backend) {
 		{"Secrets", testSecrets},
 		{"MFA", testMFA},
 		{"Passkeys", testPasskeys},
+		{"Identities", testIdentities},
 		{"Races", testRaces},
 		{"UpdateRaces", testUpdateRaces},
 		{"Events", testEvents},
