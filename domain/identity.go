@@ -52,3 +52,6 @@ type ProviderFlow struct {
 
 // ProviderFlowTTL is how long a user may take at the provider.
 const ProviderFlowTTL = 10 * time.Minute
+
+// ProviderFlowAAD binds a flow's sealed secret to the flow.
+func ProviderFlowAAD(hash string) []byte { return []byte("provider_flow:" + hash + ":secret") }

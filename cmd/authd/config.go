@@ -87,6 +87,10 @@ type Config struct {
 	// PasswordlessSignup lets it create the account of an unknown address.
 	Passwordless       bool `env:"PASSWORDLESS" envDefault:"false"`
 	PasswordlessSignup bool `env:"PASSWORDLESS_SIGNUP" envDefault:"false"`
+	// Providers are the external identity providers (ARCHITECTURE.md §10): the
+	// names come from AUTH_PROVIDERS, each one's settings from its
+	// AUTH_PROVIDER_<NAME>_* variables (see providers.go).
+	Providers ProviderList `env:"PROVIDERS"`
 	// The passkey relying party (ARCHITECTURE.md §9): its id (a registrable
 	// domain; default the host of PublicURL), its name, and the origins whose
 	// pages may run ceremonies (default the origin of PublicURL).
@@ -208,6 +212,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		}
 	}
 	cfg.normalize()
+	errs = append(errs, cfg.Providers.load(lookup, cfg.PublicURL)...)
 	errs = append(errs, cfg.validate(failed)...)
 	if len(errs) > 0 {
 		return Config{}, errors.Join(errs...)
@@ -267,6 +272,7 @@ func (c Config) AppConfig() app.Config {
 	a.AdminRequireMFA = c.AdminRequireMFA
 	a.Passwordless = c.Passwordless
 	a.PasswordlessSignup = c.PasswordlessSignup
+	a.ProviderAutoLink = c.Providers.autoLink()
 	a.Webhooks = c.WebhookURL != ""
 	a.WebhookEvents = c.WebhookEvents
 	a.DeliveryMaxAge = c.DeliveryMaxAge
