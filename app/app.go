@@ -70,6 +70,9 @@ type Config struct {
 	// account sign in, which creates the account (AUTH_PASSWORDLESS_SIGNUP).
 	Passwordless       bool
 	PasswordlessSignup bool
+	// RedirectURLs are the URLs a browser may be sent back to with an
+	// authorization code (AUTH_REDIRECT_URLS, ARCHITECTURE.md §10).
+	RedirectURLs domain.RedirectAllowList
 }
 
 // DefaultConfig returns the documented defaults (ARCHITECTURE.md §2, §4).

@@ -28,6 +28,7 @@ var purgeTables = []purgeTable{
 	{"mfa_tokens", "hash", ""},
 	{"webauthn_ceremonies", "hash", ""},
 	{"sign_in_codes", "email", ""},
+	{"auth_codes", "hash", ""},
 }
 
 // PurgeExpired deletes the sessions, one-time tokens and login-attempt counts whose

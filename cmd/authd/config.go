@@ -87,6 +87,10 @@ type Config struct {
 	// PasswordlessSignup lets it create the account of an unknown address.
 	Passwordless       bool `env:"PASSWORDLESS" envDefault:"false"`
 	PasswordlessSignup bool `env:"PASSWORDLESS_SIGNUP" envDefault:"false"`
+	// RedirectURLs are the exact URLs a browser may be sent back to with an
+	// authorization code (ARCHITECTURE.md §10): after a provider, after a
+	// sign-in link.
+	RedirectURLs []string `env:"REDIRECT_URLS"`
 	// The passkey relying party (ARCHITECTURE.md §9): its id (a registrable
 	// domain; default the host of PublicURL), its name, and the origins whose
 	// pages may run ceremonies (default the origin of PublicURL).
@@ -226,6 +230,7 @@ func (c *Config) normalize() {
 	c.JWTKeys = trimList(c.JWTKeys)
 	c.WebhookEvents = trimList(c.WebhookEvents)
 	c.WebAuthnOrigins = trimList(c.WebAuthnOrigins)
+	c.RedirectURLs = trimList(c.RedirectURLs)
 	// The passkey relying party follows the public URL unless set. An IP
 	// address cannot be an RP ID (WebAuthn §5.1.4): then passkeys stay off
 	// until AUTH_WEBAUTHN_RP_ID names a domain.
@@ -267,6 +272,7 @@ func (c Config) AppConfig() app.Config {
 	a.AdminRequireMFA = c.AdminRequireMFA
 	a.Passwordless = c.Passwordless
 	a.PasswordlessSignup = c.PasswordlessSignup
+	a.RedirectURLs, _ = domain.ParseRedirectAllowList(c.RedirectURLs) // validated at load
 	a.Webhooks = c.WebhookURL != ""
 	a.WebhookEvents = c.WebhookEvents
 	a.DeliveryMaxAge = c.DeliveryMaxAge
