@@ -70,6 +70,9 @@ type Config struct {
 	// account sign in, which creates the account (AUTH_PASSWORDLESS_SIGNUP).
 	Passwordless       bool
 	PasswordlessSignup bool
+	// RedirectURLs are the URLs a browser may be sent back to with an
+	// authorization code (AUTH_REDIRECT_URLS, ARCHITECTURE.md §10).
+	RedirectURLs domain.RedirectAllowList
 	// ProviderAutoLink names the identity providers whose verified e-mail
 	// addresses link an existing account at the first sign-in
 	// (AUTH_PROVIDER_<NAME>_AUTO_LINK, ARCHITECTURE.md §10).

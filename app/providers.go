@@ -158,18 +158,7 @@ func (a *App) randomString(n int) (string, error) {
 // backWithError is redirectURI with an RFC 6749 §4.1.2.1 error (and the app's
 // state, when there is one).
 func backWithError(redirectURI, state, code, description string) string {
-	u, err := url.Parse(redirectURI)
-	if err != nil {
-		return redirectURI // checkRedirect parsed it already
-	}
-	q := u.Query()
-	q.Set("error", code)
-	q.Set("error_description", description)
-	if state != "" {
-		q.Set("state", state)
-	}
-	u.RawQuery = q.Encode()
-	return u.String()
+	return withQuery(redirectURI, map[string]string{"error": code, "error_description": description, "state": state})
 }
 
 // ProviderCallback ends a flow: it spends the flow named by state (single
@@ -228,20 +217,13 @@ func (a *App) ProviderCallback(ctx context.Context, in ProviderCallbackInput) (s
 		if err := a.linkByFlow(ctx, f, ext, in.Client); err != nil {
 			return a.callbackError(back, err)
 		}
-		u, _ := url.Parse(f.RedirectURI)
-		q := u.Query()
-		q.Set("linked", f.Provider)
-		if f.AppState != "" {
-			q.Set("state", f.AppState)
-		}
-		u.RawQuery = q.Encode()
-		return u.String(), nil
+		return withQuery(f.RedirectURI, map[string]string{"linked": f.Provider, "state": f.AppState}), nil
 	}
 	u, err := a.accountByIdentity(ctx, ext, in)
 	if err != nil {
 		return a.callbackError(back, err)
 	}
-	to, err := a.issueAuthCode(ctx, u.ID, domain.AMRFed, f.RedirectURI, f.CodeChallenge, f.AppState)
+	to, err := a.issueAuthCode(ctx, u.ID, domain.AMRFederated, f.RedirectURI, f.CodeChallenge, f.AppState)
 	if err != nil {
 		return a.callbackError(back, err)
 	}

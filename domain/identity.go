@@ -2,10 +2,6 @@ package domain
 
 import "time"
 
-// AMRFed is the amr value of a session opened through an external identity
-// provider (ARCHITECTURE.md §8, §10).
-const AMRFed = "fed"
-
 // Identity links an account to a subject at an external identity provider
 // (ARCHITECTURE.md §10). The pair (Provider, Subject) is unique across accounts,
 // and an account holds at most one identity per provider. Email is what the

@@ -447,6 +447,9 @@ type problem struct {
 		Field string `json:"field"`
 		Code  string `json:"code"`
 	} `json:"errors"`
+	// Error and ErrorDescription are the token endpoint's OAuth members.
+	Error            string `json:"error"`
+	ErrorDescription string `json:"error_description"`
 }
 
 // expect fails unless r has the given status and, for an error, the given code.

@@ -1,11 +1,13 @@
 package httpapi_test
 
 import (
+	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"slices"
 	"testing"
 	"time"
 
@@ -13,8 +15,10 @@ import (
 	"github.com/oauth2-proxy/mockoidc"
 
 	"github.com/authd/authd/adapters/backendtest"
+	authdjwt "github.com/authd/authd/adapters/jwt"
 	"github.com/authd/authd/adapters/oidc"
 	"github.com/authd/authd/app"
+	"github.com/authd/authd/domain"
 )
 
 // appRedirect is the single-page app's callback in the provider tests.
@@ -120,6 +124,11 @@ func providerEnv(t *testing.T, backend string) (*env, *idps) {
 	p := newIdPs(t)
 	e := newEnvWith(t, backend, envSetup{providers: p.providers, config: func(c *app.Config) {
 		c.ProviderAutoLink = map[string]bool{"mocklink": true}
+		allow, err := domain.ParseRedirectAllowList([]string{appRedirect})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.RedirectURLs = allow
 	}})
 	return e, p
 }
@@ -350,7 +359,9 @@ func TestProviderDownAtStart(t *testing.T) {
 		Issuer: "http://" + addr + "/oidc", RedirectURL: testCallbackBase + "late/callback"}},
 		oidc.Options{RetryMin: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond})
 	t.Cleanup(ps.Close)
-	e := newEnvWith(t, "sqlite", envSetup{providers: ps})
+	e := newEnvWith(t, "sqlite", envSetup{providers: ps, config: func(c *app.Config) {
+		c.RedirectURLs, _ = domain.ParseRedirectAllowList([]string{appRedirect})
+	}})
 	c := newAppClient()
 	e.do(t, "GET", "/v1/auth/providers/late/authorize?"+c.query(), nil).expect(t, 502, "provider_error")
 
@@ -371,4 +382,154 @@ func TestProviderDownAtStart(t *testing.T) {
 	if to.Host != addr {
 		t.Fatalf("authorize sent the browser to %s, want the provider at %s", to, addr)
 	}
+}
+
+// exchange redeems the app's code at POST /v1/auth/token.
+func (e *env) exchange(t testing.TB, code string, c appClient) response {
+	t.Helper()
+	return e.do(t, "POST", "/v1/auth/token", map[string]string{"grant_type": "authorization_code", "code": code,
+		"code_verifier": c.verifier, "redirect_uri": c.redirect})
+}
+
+// signInVia runs the whole round trip as a new app client and returns the
+// session's tokens.
+func (e *env) signInVia(t testing.TB, provider string) tokens {
+	t.Helper()
+	c := newAppClient()
+	q := backToApp(t, e.viaProvider(t, provider, c, nil), c)
+	if q.Get("code") == "" {
+		t.Fatalf("back to the app with %v, want a code", q)
+	}
+	r := e.exchange(t, q.Get("code"), c)
+	r.expect(t, 200, "")
+	var tk tokens
+	r.decode(t, &tk)
+	return tk
+}
+
+func TestProviderSignIn(t *testing.T) {
+	backendtest.Each(t, func(t *testing.T, backend string) {
+		raw, err := authdjwt.GenerateEd25519Seed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		seed := ed25519.NewKeyFromSeed(raw)
+		p := newIdPs(t)
+		e := newEnvWith(t, backend, envSetup{providers: p.providers, signingKey: seed, config: func(c *app.Config) {
+			c.ProviderAutoLink = map[string]bool{"mocklink": true}
+			c.RedirectURLs, _ = domain.ParseRedirectAllowList([]string{appRedirect})
+		}})
+		pub := seed.Public().(ed25519.PublicKey)
+
+		t.Run("a new subject makes an active account without a password; it returns to the same account", func(t *testing.T) {
+			email := uniqEmail("new")
+			sub := "new-" + rand.Text()
+			p.oidc.QueueUser(mockUser(sub, email, true))
+			tk := e.signInVia(t, "mock")
+			if tk.User.Email != email || tk.User.Status != "active" {
+				t.Fatalf("user = %+v, want an active %s", tk.User, email)
+			}
+			if aal, amr, _ := verifyClaims(t, pub, tk.AccessToken); aal != "aal1" || !slices.Equal(amr, []string{"fed"}) {
+				t.Fatalf("aal %q amr %v, want aal1 [fed]", aal, amr)
+			}
+			e.do(t, "POST", "/v1/auth/login", map[string]string{"email": email, "password": password}).expect(t, 401, "invalid_credentials")
+			p.oidc.QueueUser(mockUser(sub, email, true))
+			again := e.signInVia(t, "mock")
+			if again.User.ID != tk.User.ID {
+				t.Fatalf("returning user got account %s, want %s", again.User.ID, tk.User.ID)
+			}
+			ids := identitiesOf(t, e, again.AccessToken)
+			if len(ids) != 1 || ids[0]["subject"] != sub || ids[0]["last_used_at"] == nil {
+				t.Fatalf("identities = %v, want the mock one, used", ids)
+			}
+			// The only way in: unlinking is refused; with a second identity it is not.
+			e.do(t, "DELETE", "/v1/auth/identities/mock", nil, bearer(again.AccessToken)).expect(t, 409, "last_login_method")
+			p.gh.queue(ghUser{ID: time.Now().UnixNano(), Login: "new", Emails: []map[string]any{{"email": email, "primary": true, "verified": true}}})
+			c := newAppClient()
+			r := e.do(t, "POST", "/v1/auth/identities/github", map[string]string{"redirect_uri": c.redirect,
+				"code_challenge": c.challenge, "code_challenge_method": "S256", "state": c.state}, bearer(again.AccessToken))
+			r.expect(t, 200, "")
+			var link struct {
+				URL string `json:"url"`
+			}
+			r.decode(t, &link)
+			to, _ := url.Parse(link.URL)
+			if q := backToApp(t, e.do(t, "GET", atProvider(t, to, nil).RequestURI(), nil), c); q.Get("linked") != "github" {
+				t.Fatalf("link answered %v", q)
+			}
+			e.do(t, "DELETE", "/v1/auth/identities/mock", nil, bearer(again.AccessToken)).expect(t, 204, "")
+			e.do(t, "DELETE", "/v1/auth/identities/github", nil, bearer(again.AccessToken)).expect(t, 409, "last_login_method")
+		})
+
+		t.Run("auto-link on: a verified address links the active account", func(t *testing.T) {
+			email := uniqEmail("autolink")
+			id := e.activeUser(t, email)
+			p.oidc.QueueUser(mockUser("autolink-"+rand.Text(), email, true))
+			tk := e.signInVia(t, "mocklink")
+			if tk.User.ID != id {
+				t.Fatalf("signed in to %s, want the existing account %s", tk.User.ID, id)
+			}
+			// The account keeps its password; unlinking leaves it that.
+			e.do(t, "DELETE", "/v1/auth/identities/mocklink", nil, bearer(tk.AccessToken)).expect(t, 204, "")
+		})
+
+		t.Run("github: a verified primary address makes the account", func(t *testing.T) {
+			email := uniqEmail("octo")
+			p.gh.queue(ghUser{ID: time.Now().UnixNano(), Login: "octocat", Emails: []map[string]any{
+				{"email": uniqEmail("secondary"), "primary": false, "verified": true},
+				{"email": email, "primary": true, "verified": true}}})
+			tk := e.signInVia(t, "github")
+			if tk.User.Email != email || tk.User.Name != "octocat" {
+				t.Fatalf("user = %+v, want %s named octocat", tk.User, email)
+			}
+		})
+
+		t.Run("the code is single use and needs the app's verifier and redirect_uri", func(t *testing.T) {
+			p.oidc.QueueUser(mockUser("code-"+rand.Text(), uniqEmail("code"), true))
+			c := newAppClient()
+			code := backToApp(t, e.viaProvider(t, "mock", c, nil), c).Get("code")
+			wrong := c
+			wrong.verifier = newAppClient().verifier
+			e.exchange(t, code, wrong).expect(t, 401, "token_invalid")
+			// The wrong verifier spent it: the right one finds nothing now.
+			e.exchange(t, code, c).expect(t, 401, "token_invalid")
+
+			p.oidc.QueueUser(mockUser("code2-"+rand.Text(), uniqEmail("code"), true))
+			c = newAppClient()
+			code = backToApp(t, e.viaProvider(t, "mock", c, nil), c).Get("code")
+			e.exchange(t, code, c).expect(t, 200, "")
+			e.exchange(t, code, c).expect(t, 401, "token_invalid")
+		})
+
+		t.Run("a redirect_uri not on the list is refused without a redirect", func(t *testing.T) {
+			for _, uri := range []string{"https://evil.example/callback", "http://127.0.0.1:5173/callback/../x", "http://localhost.evil.example:5173/callback"} {
+				c := newAppClient()
+				c.redirect = uri
+				r := e.do(t, "GET", "/v1/auth/providers/mock/authorize?"+c.query(), nil)
+				p := r.expect(t, 422, "validation_failed")
+				if len(p.Errors) != 1 || p.Errors[0].Field != "redirect_uri" || r.Header.Get("Location") != "" {
+					t.Fatalf("%s: %+v, Location %q; want a redirect_uri error and no redirect", uri, p, r.Header.Get("Location"))
+				}
+			}
+			// Another loopback port is the same app (RFC 8252 §7.3).
+			c := newAppClient()
+			c.redirect = "http://127.0.0.1:49152/callback"
+			p.oidc.QueueUser(mockUser("port-"+rand.Text(), uniqEmail("port"), true))
+			if q := backToApp(t, e.viaProvider(t, "mock", c, nil), c); q.Get("code") == "" {
+				t.Fatalf("loopback on another port: %v, want a code", q)
+			}
+		})
+
+		t.Run("MFA still applies", func(t *testing.T) {
+			email := uniqEmail("mfa")
+			sub := "mfa-" + rand.Text()
+			p.oidc.QueueUser(mockUser(sub, email, true))
+			tk := e.signInVia(t, "mock")
+			e.enableMFA(t, tk.AccessToken)
+			p.oidc.QueueUser(mockUser(sub, email, true))
+			c := newAppClient()
+			code := backToApp(t, e.viaProvider(t, "mock", c, nil), c).Get("code")
+			e.exchange(t, code, c).expect(t, 401, "mfa_required")
+		})
+	})
 }

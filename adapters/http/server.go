@@ -190,6 +190,7 @@ func New(a *app.App, opts Options) *fiber.App {
 	h.emailRoutes(r, auth, rl)    // email.go
 	h.passkeyRoutes(r, auth, rl)  // passkeys.go
 	h.signInRoutes(r, rl)         // signin.go
+	h.tokenRoutes(r, rl)          // token.go
 	h.providerRoutes(r, auth, rl) // providers.go
 
 	r.add(fiber.MethodGet, "/activate", activationPage)

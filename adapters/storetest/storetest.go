@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) ports.Backend) {
 		{"Tokens", testTokens},
 		{"EmailChange", testEmailChange},
 		{"SignIn", testSignIn},
+		{"AuthCodes", testAuthCodes},
 		{"Secrets", testSecrets},
 		{"MFA", testMFA},
 		{"Passkeys", testPasskeys},
