@@ -4,7 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"net/url"
+	"errors"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/authd/authd/domain"
@@ -66,17 +67,24 @@ func (a *App) providersOn(name string) error {
 // then true and the URL carries `error`. Returns not_found, validation_failed,
 // provider_error (the provider's discovery has not succeeded yet).
 func (a *App) ProviderAuthorize(ctx context.Context, in ProviderAuthorizeInput) (string, bool, error) {
-	return a.startFlow(ctx, in, "")
+	if err := a.checkFlowRequest(in); err != nil {
+		if !domain.IsCode(err, domain.CodeValidationFailed) || a.checkRedirect(in.RedirectURI) != nil {
+			return "", false, err
+		}
+		return backWithError(in.RedirectURI, in.State, "invalid_request", fieldMessages(err)), true, nil
+	}
+	to, err := a.startFlow(ctx, in, "")
+	return to, false, err
 }
 
 // LinkProviderStart starts a flow that links the provider's identity to the
 // caller's account instead of logging in, and returns the URL for the
 // browser. It needs a fresh token (aal2 with MFA on), like factor management:
 // a linked identity is a way into the account. Returns not_found,
-// validation_failed (any bad field: nothing is redirected here),
+// validation_failed (nothing is redirected here: the caller is the app),
 // fresh_token_required, aal2_required, provider_error.
 func (a *App) LinkProviderStart(ctx context.Context, p Principal, in ProviderAuthorizeInput) (string, error) {
-	if err := a.providersOn(in.Provider); err != nil {
+	if err := a.checkFlowRequest(in); err != nil {
 		return "", err
 	}
 	u, err := a.caller(ctx, p)
@@ -86,51 +94,67 @@ func (a *App) LinkProviderStart(ctx context.Context, p Principal, in ProviderAut
 	if err := requireFactorManagement(p, u); err != nil {
 		return "", err
 	}
-	to, isErr, err := a.startFlow(ctx, in, u.ID)
-	if isErr {
-		q, _ := url.Parse(to)
-		return "", validate(&domain.FieldError{Field: "code_challenge", Code: "invalid", Message: q.Query().Get("error_description")})
-	}
-	return to, err
+	return a.startFlow(ctx, in, u.ID)
 }
 
-func (a *App) startFlow(ctx context.Context, in ProviderAuthorizeInput, linkUserID string) (string, bool, error) {
+// checkFlowRequest checks an authorize or link request: a configured provider
+// (not_found), an allow-listed redirect_uri, an S256 challenge and a state of
+// at most maxAppState bytes (validation_failed).
+func (a *App) checkFlowRequest(in ProviderAuthorizeInput) error {
 	if err := a.providersOn(in.Provider); err != nil {
-		return "", false, err
+		return err
 	}
 	if len(in.RedirectURI) > maxRedirectURI {
-		return "", false, validate(&domain.FieldError{Field: "redirect_uri", Code: "not_allowed", Message: "The redirect_uri is not on the list of allowed URLs."})
+		return validate(&domain.FieldError{Field: "redirect_uri", Code: "not_allowed", Message: "The redirect_uri is not in AUTH_REDIRECT_URLS."})
 	}
 	if err := a.checkRedirect(in.RedirectURI); err != nil {
-		return "", false, err
+		return err
 	}
-	switch {
-	case in.CodeChallengeMethod != "S256":
-		return backWithError(in.RedirectURI, in.State, "invalid_request", "code_challenge_method must be S256."), true, nil
-	case !validCodeChallenge(in.CodeChallenge):
-		return backWithError(in.RedirectURI, in.State, "invalid_request", "code_challenge must be the base64url SHA-256 of a PKCE verifier (43 characters)."), true, nil
-	case len(in.State) > maxAppState || !utf8.ValidString(in.State):
-		return backWithError(in.RedirectURI, "", "invalid_request", "state is too long."), true, nil
+	if err := checkCodeChallenge(in.CodeChallenge, in.CodeChallengeMethod); err != nil {
+		return err
 	}
+	if len(in.State) > maxAppState || !utf8.ValidString(in.State) {
+		return validate(&domain.FieldError{Field: "state", Code: "too_long", Message: "The state is at most 1024 bytes of UTF-8."})
+	}
+	return nil
+}
+
+// fieldMessages joins the field messages of a validation error, for an
+// error_description.
+func fieldMessages(err error) string {
+	var de *domain.Error
+	if !errors.As(err, &de) || len(de.Fields) == 0 {
+		return domain.ErrorMessage(err)
+	}
+	msgs := make([]string, len(de.Fields))
+	for i, f := range de.Fields {
+		msgs[i] = f.Message
+	}
+	return strings.Join(msgs, " ")
+}
+
+// startFlow stores a flow for a checked request and returns the provider's
+// authorization URL.
+func (a *App) startFlow(ctx context.Context, in ProviderAuthorizeInput, linkUserID string) (string, error) {
 	state, err := a.randomString(32)
 	if err != nil {
-		return "", false, err
+		return "", err
 	}
 	secret := flowSecret{}
 	if secret.Nonce, err = a.randomString(32); err != nil {
-		return "", false, err
+		return "", err
 	}
 	if secret.Verifier, err = a.randomString(32); err != nil {
-		return "", false, err
+		return "", err
 	}
 	hash := HashToken(state)
 	clear, err := json.Marshal(secret)
 	if err != nil {
-		return "", false, err
+		return "", err
 	}
 	sealed, err := a.Sealer.Seal(clear, domain.ProviderFlowAAD(hash))
 	if err != nil {
-		return "", false, err
+		return "", err
 	}
 	now := a.Clock.Now()
 	f := &domain.ProviderFlow{Hash: hash, Provider: in.Provider, Secret: sealed, CodeChallenge: in.CodeChallenge,
@@ -138,12 +162,12 @@ func (a *App) startFlow(ctx context.Context, in ProviderAuthorizeInput, linkUser
 		CreatedAt: now, ExpiresAt: now.Add(domain.ProviderFlowTTL)}
 	to, err := a.Providers.AuthorizeURL(ctx, in.Provider, ports.AuthorizeRequest{State: state, Nonce: secret.Nonce, Verifier: secret.Verifier})
 	if err != nil {
-		return "", false, err
+		return "", err
 	}
 	if err := a.Identities.PutFlow(ctx, f); err != nil {
-		return "", false, err
+		return "", err
 	}
-	return to, false, nil
+	return to, nil
 }
 
 // randomString returns n random bytes as base64url, unpadded.
@@ -414,40 +438,13 @@ func (a *App) UnlinkIdentity(ctx context.Context, p Principal, provider string) 
 	if err := requireFactorManagement(p, u); err != nil {
 		return err
 	}
-	all, err := a.Identities.Identities(ctx, u.ID)
-	if err != nil {
-		return err
-	}
-	found, others := false, 0
-	for _, id := range all {
-		if id.Provider == provider {
-			found = true
-		} else {
-			others++
-		}
-	}
-	if !found {
-		return domain.Errorf(domain.CodeNotFound, "The identity is not linked.")
-	}
-	if u.PasswordHash == "" && others == 0 && !a.cfg.Passwordless {
-		passkeys := 0
-		if a.Passkeys != nil {
-			pks, err := a.Passkeys.Passkeys(ctx, u.ID)
-			if err != nil {
-				return err
-			}
-			passkeys = len(pks)
-		}
-		if passkeys == 0 {
-			return domain.Errorf(domain.CodeLastLoginMethod,
-				"This identity is the account's only way to log in; set a password (forgot password) or link another provider first.")
-		}
-	}
 	fx, err := a.record(by(p), domain.EventIdentityUnlinked, u.ID, map[string]any{"provider": provider})
 	if err != nil {
 		return err
 	}
-	if err := a.Identities.Unlink(ctx, u.ID, provider, fx); err != nil {
+	// The store counts the other ways in within the unlink's own atomic step;
+	// sign-in by mail is one for every account while it is on.
+	if err := a.Identities.Unlink(ctx, u.ID, provider, !a.cfg.Passwordless, fx); err != nil {
 		return err
 	}
 	a.effectsDelivered(ctx, fx)

@@ -34,8 +34,12 @@ type IdentityStore interface {
 	// Use records a login through the identity: LastUsedAt becomes at. Returns
 	// not_found when it is gone.
 	Use(ctx context.Context, provider, subject string, at time.Time) error
-	// Unlink deletes the user's identity of provider with fx. Returns not_found.
-	Unlink(ctx context.Context, userID, provider string, fx domain.Effects) error
+	// Unlink deletes the user's identity of provider with fx. With keepWayIn,
+	// the same atomic step refuses with last_login_method unless the account
+	// keeps another way to log in — a password, another identity or a passkey —
+	// so two concurrent unlinks of an account's last two identities cannot both
+	// succeed. Returns not_found, last_login_method.
+	Unlink(ctx context.Context, userID, provider string, keepWayIn bool, fx domain.Effects) error
 }
 
 // AuthorizeRequest is what authd sends a provider's authorization endpoint:

@@ -47,6 +47,6 @@ func (i identities) Use(ctx context.Context, provider, subject string, at time.T
 	return i.g.run(ctx, func(ctx context.Context) error { return i.s.Use(ctx, provider, subject, at) })
 }
 
-func (i identities) Unlink(ctx context.Context, userID, provider string, fx domain.Effects) error {
-	return i.g.run(ctx, func(ctx context.Context) error { return i.s.Unlink(ctx, userID, provider, fx) })
+func (i identities) Unlink(ctx context.Context, userID, provider string, keepWayIn bool, fx domain.Effects) error {
+	return i.g.run(ctx, func(ctx context.Context) error { return i.s.Unlink(ctx, userID, provider, keepWayIn, fx) })
 }

@@ -33,7 +33,7 @@ func (i fakeIdentities) Link(ctx context.Context, _ *domain.Identity, _ domain.E
 func (i fakeIdentities) Use(ctx context.Context, _, _ string, _ time.Time) error {
 	return i.f.do(ctx, "Identities.Use")
 }
-func (i fakeIdentities) Unlink(ctx context.Context, _, _ string, _ domain.Effects) error {
+func (i fakeIdentities) Unlink(ctx context.Context, _, _ string, _ bool, _ domain.Effects) error {
 	return i.f.do(ctx, "Identities.Unlink")
 }
 
@@ -63,7 +63,7 @@ func identityPortCalls(at time.Time) []portCall {
 			return nil, b.Identities().Use(ctx, "p", "s", at)
 		}},
 		{"Identities.Unlink", func(ctx context.Context, b ports.Backend) (any, error) {
-			return nil, b.Identities().Unlink(ctx, "u1", "p", domain.Effects{})
+			return nil, b.Identities().Unlink(ctx, "u1", "p", true, domain.Effects{})
 		}},
 	}
 }

@@ -250,8 +250,12 @@ func (is *IdentityStore) Use(ctx context.Context, provider, subject string, at t
 }
 
 // Unlink deletes the identity item (on the condition that it exists) and its
-// guard, with fx, in one transaction.
-func (is *IdentityStore) Unlink(ctx context.Context, userID, provider string, fx domain.Effects) error {
+// guard, with fx, in one transaction. With keepWayIn the transaction also
+// checks one other way in as it was read — the password hash on the user item,
+// another identity item or a passkey item still there — so of two concurrent
+// unlinks of an account's last two identities, each conditioned on the other's
+// item, at most one commits.
+func (is *IdentityStore) Unlink(ctx context.Context, userID, provider string, keepWayIn bool, fx domain.Effects) error {
 	s := is.s
 	effects, err := s.effectItems(fx)
 	if err != nil {
@@ -272,11 +276,67 @@ func (is *IdentityStore) Unlink(ctx context.Context, userID, provider string, fx
 		ExpressionAttributeNames:  map[string]string{"#pk": attrPK},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":sub": str(it.Subject)},
 	}}, s.del(identityGuardKey(provider, it.Subject))}
+	if keepWayIn {
+		check, err := is.otherWayIn(ctx, userID, provider)
+		if err != nil {
+			return err
+		}
+		tx = append(tx, check)
+	}
 	err = s.transact(ctx, append(tx, effects...))
-	if failedAt(cancelled(err), 0) {
+	reasons := cancelled(err)
+	switch {
+	case failedAt(reasons, 0):
 		return errIdentityNotFound()
+	case keepWayIn && failedAt(reasons, 2):
+		return errLastWayIn() // the other way in went meanwhile
 	}
 	return translate("unlink identity", err)
+}
+
+// otherWayIn returns a condition check that holds while the user keeps a way
+// to log in besides provider's identity, or last_login_method when it has
+// none.
+func (is *IdentityStore) otherWayIn(ctx context.Context, userID, provider string) (types.TransactWriteItem, error) {
+	s := is.s
+	u, err := s.getUser(ctx, "read user", userID)
+	if err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	if u == nil {
+		return types.TransactWriteItem{}, errIdentityNotFound()
+	}
+	exists := func(k key, cond string, values map[string]types.AttributeValue) types.TransactWriteItem {
+		return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.table), Key: k,
+			ConditionExpression: aws.String(cond), ExpressionAttributeNames: map[string]string{"#pk": attrPK},
+			ExpressionAttributeValues: values}}
+	}
+	if u.PasswordHash != "" {
+		return exists(userKey(userID), "attribute_exists(#pk) AND password_hash = :h",
+			map[string]types.AttributeValue{":h": str(u.PasswordHash)}), nil
+	}
+	others, err := s.links(ctx, "read identities", userID, identityPrefix)
+	if err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	for _, l := range others {
+		if l.SK != identityPrefix+provider {
+			return exists(itemKey(l.PK, l.SK), "attribute_exists(#pk)", nil), nil
+		}
+	}
+	passkeys, err := s.links(ctx, "read passkeys", userID, passkeyPrefix)
+	if err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	if len(passkeys) > 0 {
+		return exists(itemKey(passkeys[0].PK, passkeys[0].SK), "attribute_exists(#pk)", nil), nil
+	}
+	return types.TransactWriteItem{}, errLastWayIn()
+}
+
+func errLastWayIn() error {
+	return domain.Errorf(domain.CodeLastLoginMethod,
+		"This identity is the account's only way to log in; set a password (forgot password) or link another provider first.")
 }
 
 // marshalTime encodes t as the SDK encodes a time.Time field (RFC 3339 string),

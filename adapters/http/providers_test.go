@@ -336,6 +336,30 @@ func TestProviderLinkAndUnlink(t *testing.T) {
 			}
 		})
 
+		t.Run("a bad link request is a validation error, never a redirect", func(t *testing.T) {
+			tk := e.member(t, uniqEmail("badlink"))
+			c := newAppClient()
+			for _, tc := range []struct {
+				body  map[string]string
+				field string
+			}{
+				{map[string]string{"redirect_uri": "https://evil.example/cb", "code_challenge": c.challenge, "code_challenge_method": "S256"}, "redirect_uri"},
+				{map[string]string{"redirect_uri": c.redirect, "code_challenge": "short", "code_challenge_method": "S256"}, "code_challenge"},
+				{map[string]string{"redirect_uri": c.redirect, "code_challenge": c.challenge, "code_challenge_method": "plain"}, "code_challenge_method"},
+			} {
+				opts := []reqOption{bearer(tk.AccessToken)}
+				if tc.field != "redirect_uri" {
+					opts = append(opts, invalidRequest("a challenge the schema refuses, on purpose"))
+				}
+				p := e.do(t, "POST", "/v1/auth/identities/github", tc.body, opts...).expect(t, 422, "validation_failed")
+				if len(p.Errors) != 1 || p.Errors[0].Field != tc.field {
+					t.Fatalf("%v: errors %+v, want one on %s", tc.body, p.Errors, tc.field)
+				}
+			}
+			e.do(t, "POST", "/v1/auth/identities/nope", map[string]string{"redirect_uri": c.redirect,
+				"code_challenge": c.challenge, "code_challenge_method": "S256"}, bearer(tk.AccessToken)).expect(t, 404, "not_found")
+		})
+
 		t.Run("linking needs a fresh token", func(t *testing.T) {
 			tk := e.member(t, uniqEmail("stale"))
 			r := e.refresh(t, tk.RefreshToken)

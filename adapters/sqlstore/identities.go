@@ -188,9 +188,16 @@ func (is *IdentityStore) Use(ctx context.Context, provider, subject string, at t
 	return nil
 }
 
-// Unlink deletes the user's identity of provider with fx.
-func (is *IdentityStore) Unlink(ctx context.Context, userID, provider string, fx domain.Effects) error {
+// Unlink deletes the user's identity of provider with fx. With keepWayIn the
+// user's row is locked first, so unlinks (and other changes that lock it) of
+// one account take turns, and the other ways in are counted inside the lock.
+func (is *IdentityStore) Unlink(ctx context.Context, userID, provider string, keepWayIn bool, fx domain.Effects) error {
 	return is.s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if keepWayIn {
+			if err := is.keepsWayIn(ctx, tx, userID, provider); err != nil {
+				return err
+			}
+		}
 		res, err := tx.NewDelete().Model((*identityRow)(nil)).Where("user_id = ? AND provider = ?", userID, provider).Exec(ctx)
 		if err != nil {
 			return err
@@ -203,4 +210,37 @@ func (is *IdentityStore) Unlink(ctx context.Context, userID, provider string, fx
 		}
 		return writeEffects(ctx, tx, fx)
 	})
+}
+
+// keepsWayIn answers last_login_method unless the user, its row locked, has a
+// password, an identity other than provider's, or a passkey.
+func (is *IdentityStore) keepsWayIn(ctx context.Context, tx bun.Tx, userID, provider string) error {
+	var hash string
+	q := is.s.forUpdate(tx.NewSelect().Model((*userRow)(nil)).Column("password_hash").Where("id = ?", userID))
+	if err := q.Scan(ctx, &hash); err != nil {
+		if isNoRows(err) {
+			return errIdentityNotFound()
+		}
+		return err
+	}
+	if hash != "" {
+		return nil
+	}
+	others, err := tx.NewSelect().Model((*identityRow)(nil)).Where("user_id = ? AND provider <> ?", userID, provider).Count(ctx)
+	if err != nil {
+		return err
+	}
+	passkeys, err := tx.NewSelect().Model((*passkeyRow)(nil)).Where("user_id = ?", userID).Count(ctx)
+	if err != nil {
+		return err
+	}
+	if others == 0 && passkeys == 0 {
+		return errLastWayIn()
+	}
+	return nil
+}
+
+func errLastWayIn() error {
+	return domain.Errorf(domain.CodeLastLoginMethod,
+		"This identity is the account's only way to log in; set a password (forgot password) or link another provider first.")
 }

@@ -140,12 +140,12 @@ func testIdentities(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.Ba
 		u, other := createUser(t, b), createUser(t, b)
 		g := newIdentity(t, u, "google")
 		noErr(t, "Link", is.Link(ctx, g, domain.Effects{}))
-		wantCode(t, "Unlink by another account", is.Unlink(ctx, other.ID, "google", domain.Effects{}), domain.CodeNotFound)
+		wantCode(t, "Unlink by another account", is.Unlink(ctx, other.ID, "google", false, domain.Effects{}), domain.CodeNotFound)
 		ev := newEvent(t, domain.EventIdentityUnlinked, u.ID, base)
-		noErr(t, "Unlink", is.Unlink(ctx, u.ID, "google", effectsOf(ev)))
+		noErr(t, "Unlink", is.Unlink(ctx, u.ID, "google", true, effectsOf(ev)))
 		wantEvents(t, b, u.ID, ev)
 		wantCode(t, "ByIdentity after unlink", func() error { _, err := is.ByIdentity(ctx, g.Provider, g.Subject); return err }(), domain.CodeNotFound)
-		wantCode(t, "Unlink again", is.Unlink(ctx, u.ID, "google", domain.Effects{}), domain.CodeNotFound)
+		wantCode(t, "Unlink again", is.Unlink(ctx, u.ID, "google", false, domain.Effects{}), domain.CodeNotFound)
 		moved := *g
 		moved.UserID = other.ID
 		noErr(t, "Link the freed subject to another account", is.Link(ctx, &moved, domain.Effects{}))
@@ -155,6 +155,42 @@ func testIdentities(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.Ba
 		again := *g
 		again.UserID = u.ID
 		noErr(t, "Link the subject freed by the deletion", is.Link(ctx, &again, domain.Effects{}))
+	})
+
+	t.Run("unlink keeps a way in: password, another identity or a passkey", func(t *testing.T) {
+		noPassword := func(u *domain.User) { u.PasswordHash = "" }
+		u := createUser(t, b, noPassword)
+		g, gh := newIdentity(t, u, "google"), newIdentity(t, u, "github")
+		noErr(t, "Link", is.Link(ctx, g, domain.Effects{}))
+		noErr(t, "Link", is.Link(ctx, gh, domain.Effects{}))
+		noErr(t, "Unlink with another identity left", is.Unlink(ctx, u.ID, "github", true, domain.Effects{}))
+		ev := newEvent(t, domain.EventIdentityUnlinked, u.ID, base)
+		wantCode(t, "Unlink of the last way in", is.Unlink(ctx, u.ID, "google", true, effectsOf(ev)), domain.CodeLastLoginMethod)
+		wantEvents(t, b, u.ID)
+		if _, err := is.ByIdentity(ctx, g.Provider, g.Subject); err != nil {
+			t.Fatalf("the refused unlink removed the identity: %v", err)
+		}
+		noErr(t, "Passkeys.Add", b.Passkeys().Add(ctx, newPasskey(t, u), nil, domain.Effects{}))
+		noErr(t, "Unlink with a passkey left", is.Unlink(ctx, u.ID, "google", true, domain.Effects{}))
+
+		withPassword := createUser(t, b)
+		noErr(t, "Link", is.Link(ctx, newIdentity(t, withPassword, "google"), domain.Effects{}))
+		noErr(t, "Unlink with a password left", is.Unlink(ctx, withPassword.ID, "google", true, domain.Effects{}))
+
+		// Two concurrent unlinks of the last two identities: one wins, the
+		// other is last_login_method.
+		for range 3 {
+			v := createUser(t, b, noPassword)
+			noErr(t, "Link", is.Link(ctx, newIdentity(t, v, "google"), domain.Effects{}))
+			noErr(t, "Link", is.Link(ctx, newIdentity(t, v, "github"), domain.Effects{}))
+			providers := []string{"google", "github"}
+			ok, codes, errs := race(2, func(i int) error { return is.Unlink(ctx, v.ID, providers[i], true, domain.Effects{}) })
+			wantOneWinner(t, "concurrent Unlink", 2, ok, codes, errs, domain.CodeLastLoginMethod)
+			left, err := is.Identities(ctx, v.ID)
+			if err != nil || len(left) != 1 {
+				t.Fatalf("identities after the race = %v, %v; want one", left, err)
+			}
+		}
 	})
 
 	t.Run("flows are single use and expire", func(t *testing.T) {
