@@ -457,6 +457,23 @@ func TestProviderSignIn(t *testing.T) {
 				t.Fatalf("aal %q amr %v, want aal1 [fed]", aal, amr)
 			}
 			e.do(t, "POST", "/v1/auth/login", map[string]string{"email": email, "password": password}).expect(t, 401, "invalid_credentials")
+			var evs struct {
+				Events []struct {
+					Type string         `json:"type"`
+					Data map[string]any `json:"data"`
+				} `json:"events"`
+			}
+			e.do(t, "GET", "/v1/auth/events", nil, bearer(tk.AccessToken)).decode(t, &evs)
+			var got []string
+			for _, ev := range evs.Events {
+				got = append(got, ev.Type)
+				if ev.Type == "identity.linked" && ev.Data["provider"] != "mock" || ev.Type == "login.succeeded" && ev.Data["method"] != "fed" {
+					t.Errorf("event %s data %v", ev.Type, ev.Data)
+				}
+			}
+			if !slices.Contains(got, "user.created") || !slices.Contains(got, "identity.linked") || !slices.Contains(got, "login.succeeded") {
+				t.Fatalf("events = %v, want user.created, identity.linked and login.succeeded", got)
+			}
 			p.oidc.QueueUser(mockUser(sub, email, true))
 			again := e.signInVia(t, "mock")
 			if again.User.ID != tk.User.ID {
@@ -542,6 +559,21 @@ func TestProviderSignIn(t *testing.T) {
 			if q := backToApp(t, e.viaProvider(t, "mock", c, nil), c); q.Get("code") == "" {
 				t.Fatalf("loopback on another port: %v, want a code", q)
 			}
+		})
+
+		t.Run("a disabled account is account_disabled, with no code", func(t *testing.T) {
+			email, sub := uniqEmail("disabled"), "disabled-"+rand.Text()
+			p.oidc.QueueUser(mockUser(sub, email, true))
+			tk := e.signInVia(t, "mock")
+			if _, err := e.backend.Users().Update(t.Context(), tk.User.ID, func(u *domain.User) (domain.Effects, error) {
+				u.Status = domain.StatusDisabled
+				return domain.Effects{}, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			p.oidc.QueueUser(mockUser(sub, email, true))
+			c := newAppClient()
+			wantBackError(t, e.viaProvider(t, "mock", c, nil), c, "account_disabled")
 		})
 
 		t.Run("MFA still applies", func(t *testing.T) {
