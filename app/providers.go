@@ -390,7 +390,10 @@ func (a *App) linkByFlow(ctx context.Context, f *domain.ProviderFlow, ext *domai
 	case !domain.IsCode(err, domain.CodeNotFound):
 		return err
 	}
-	email, _ := a.email("email", ext.Email)
+	email, fe := a.email("email", ext.Email)
+	if fe != nil {
+		email = "" // kept for the owner's review only: a malformed one is left out
+	}
 	fx, err := a.record(origin{Client: c, ActorID: f.LinkUserID}, domain.EventIdentityLinked, f.LinkUserID,
 		map[string]any{"provider": ext.Provider})
 	if err != nil {

@@ -254,6 +254,16 @@ func (p *provider) verifyIDToken(ctx context.Context, v *gooidc.IDTokenVerifier,
 // providerError is the one error of a failed exchange: the cause stays for the
 // log, the client reads only that the provider failed.
 func providerError(name, what string, cause error) error {
+	// A token endpoint's refusal may echo the request (the code, say): only
+	// its status and error code reach the log.
+	var re *oauth2.RetrieveError
+	if errors.As(cause, &re) {
+		status := 0
+		if re.Response != nil {
+			status = re.Response.StatusCode
+		}
+		cause = fmt.Errorf("the token endpoint answered %d %q", status, re.ErrorCode)
+	}
 	if cause == nil {
 		cause = errors.New(what)
 	} else {
