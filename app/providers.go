@@ -71,7 +71,11 @@ func (a *App) ProviderAuthorize(ctx context.Context, in ProviderAuthorizeInput) 
 		if !domain.IsCode(err, domain.CodeValidationFailed) || a.checkRedirect(in.RedirectURI) != nil {
 			return "", false, err
 		}
-		return backWithError(in.RedirectURI, in.State, "invalid_request", fieldMessages(err)), true, nil
+		state := in.State
+		if len(state) > maxAppState || !utf8.ValidString(state) {
+			state = "" // not echoed: it is what was wrong
+		}
+		return backWithError(in.RedirectURI, state, "invalid_request", fieldMessages(err)), true, nil
 	}
 	to, err := a.startFlow(ctx, in, "")
 	return to, false, err
