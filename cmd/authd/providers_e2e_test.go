@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -88,4 +89,29 @@ func TestSignInWithProviderEndToEnd(t *testing.T) {
 		// No password: the identity cannot be unlinked.
 		s.expect(409, "DELETE", "/v1/auth/identities/corp", str(out, "access_token"), nil)
 	})
+}
+
+// TestProviderDownDoesNotStopStart: authd starts with a provider that cannot
+// be reached, and that provider answers 502 provider_error meanwhile.
+func TestProviderDownDoesNotStopStart(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := ln.Addr().String()
+	_ = ln.Close()
+	s := startServer(t, testConfig(t, backendtest.URL(t, "sqlite"), map[string]string{
+		"AUTH_PROVIDERS":                   "corp",
+		"AUTH_PROVIDER_CORP_CLIENT_ID":     "c",
+		"AUTH_PROVIDER_CORP_CLIENT_SECRET": "s",
+		"AUTH_PROVIDER_CORP_ISSUER":        "http://" + down + "/oidc",
+		"AUTH_REDIRECT_URLS":               "http://127.0.0.1/cb",
+	}))
+	q := url.Values{"redirect_uri": {"http://127.0.0.1:5000/cb"}, "code_challenge": {strings.Repeat("A", 43)},
+		"code_challenge_method": {"S256"}}
+	out := s.expect(502, "GET", "/v1/auth/providers/corp/authorize?"+q.Encode(), "", nil)
+	if out["code"] != "provider_error" {
+		t.Fatalf("authorize while the provider is down: %v, want provider_error", out)
+	}
+	s.expect(200, "GET", "/healthz", "", nil)
 }
