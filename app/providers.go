@@ -42,7 +42,7 @@ type ProviderCallbackInput struct {
 
 // The limits of what the app passes through authd.
 const (
-	maxAppState    = 1024
+	maxAppState    = domain.MaxStateLength
 	maxRedirectURI = 2048
 )
 

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/authd/authd/domain"
 )
@@ -108,9 +109,9 @@ func (a *App) checkSignInRedirect(in SignInRequestInput) error {
 	if err := checkCodeChallenge(in.CodeChallenge, in.CodeChallengeMethod); err != nil {
 		return err
 	}
-	if len(in.State) > domain.MaxStateLength {
+	if len(in.State) > domain.MaxStateLength || !utf8.ValidString(in.State) {
 		return validate(&domain.FieldError{Field: "state", Code: "too_long",
-			Message: fmt.Sprintf("The state is at most %d characters.", domain.MaxStateLength)})
+			Message: fmt.Sprintf("The state is at most %d bytes of UTF-8.", domain.MaxStateLength)})
 	}
 	return nil
 }

@@ -39,6 +39,6 @@ const (
 	SignInCodeTTL         = 10 * time.Minute
 	SignInCodeMaxAttempts = 5
 	SignInCodeDigits      = 6
-	// MaxStateLength bounds the app's opaque state carried through a redirect.
-	MaxStateLength = 512
+	// MaxStateLength bounds, in bytes, the app's opaque state carried through a redirect.
+	MaxStateLength = 1024
 )

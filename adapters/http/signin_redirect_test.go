@@ -191,7 +191,7 @@ func TestSignInLinkToTheApp(t *testing.T) {
 				invalidRequest("the document allows S256 only")).expect(t, 422, "validation_failed")
 			e.do(t, "POST", "/v1/auth/otp", map[string]string{"email": email, "redirect_uri": appCallback}).expect(t, 422, "validation_failed")
 			e.do(t, "POST", "/v1/auth/otp", map[string]string{"email": email, "redirect_uri": appCallback,
-				"code_challenge": challenge, "code_challenge_method": "S256", "state": strings.Repeat("s", 513)},
+				"code_challenge": challenge, "code_challenge_method": "S256", "state": strings.Repeat("s", 1025)},
 				invalidRequest("state longer than the document allows")).expect(t, 422, "validation_failed")
 			e.settle(t)
 			if n := len(e.mail.signInsFor(email)); n != 0 {

@@ -3,5 +3,5 @@
 ALTER TABLE sign_in_codes
     ADD COLUMN redirect_uri   VARCHAR(2048) NOT NULL DEFAULT '',
     ADD COLUMN code_challenge VARCHAR(128)  NOT NULL DEFAULT '',
-    ADD COLUMN state          VARCHAR(512)  NOT NULL DEFAULT '',
+    ADD COLUMN state          VARCHAR(1024) NOT NULL DEFAULT '',
     ALGORITHM=INSTANT;
