@@ -420,6 +420,15 @@ func errIdentityTaken() error {
 		"This identity is linked to another account, or this account has one of this provider already.")
 }
 
+// ProviderNames lists the configured identity providers, for a login page's
+// buttons; none when there are none.
+func (a *App) ProviderNames() []string {
+	if a.Providers == nil || a.Identities == nil {
+		return []string{}
+	}
+	return a.Providers.Names()
+}
+
 // ListIdentities returns the caller's linked identities, oldest first.
 func (a *App) ListIdentities(ctx context.Context, p Principal) ([]domain.Identity, error) {
 	if a.Identities == nil {

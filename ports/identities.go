@@ -56,6 +56,8 @@ type AuthorizeRequest struct {
 type Providers interface {
 	// Has reports whether a provider of that name is configured.
 	Has(name string) bool
+	// Names lists the configured providers in configuration order.
+	Names() []string
 	// AuthorizeURL returns the provider's authorization URL for r. Returns
 	// not_found for an unknown name, provider_error while the provider's
 	// discovery has not succeeded yet.

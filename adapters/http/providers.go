@@ -15,6 +15,7 @@ import (
 // providerRoutes registers them; authorize and callback share the login's
 // per-IP budget (each stores or spends a flow, the callback calls the provider).
 func (h *handlers) providerRoutes(r router, auth fiber.Handler, rl RateLimits) {
+	r.add(fiber.MethodGet, "/v1/auth/providers", h.listProviders)
 	r.add(fiber.MethodGet, "/v1/auth/providers/:name/authorize", limit(rl.Login), h.providerAuthorize)
 	r.add(fiber.MethodGet, "/v1/auth/providers/:name/callback", limit(rl.Login), h.providerCallback)
 	r.add(fiber.MethodGet, "/v1/auth/identities", auth, h.listIdentities)
@@ -117,4 +118,23 @@ func (h *handlers) unlinkIdentity(c *fiber.Ctx) error {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+type providerView struct {
+	Name string `json:"name"`
+}
+
+type providersBody struct {
+	Providers []providerView `json:"providers"`
+}
+
+// listProviders names the configured providers, so a login page can show a
+// button for each; public, like the discovery document.
+func (h *handlers) listProviders(c *fiber.Ctx) error {
+	names := h.app.ProviderNames()
+	body := providersBody{Providers: make([]providerView, len(names))}
+	for i, n := range names {
+		body.Providers[i] = providerView{Name: n}
+	}
+	return sendJSON(c, fiber.StatusOK, body)
 }

@@ -431,6 +431,15 @@ func (e *env) signInVia(t testing.TB, provider string) tokens {
 	return tk
 }
 
+func TestNoProvidersListed(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	r := e.do(t, "GET", "/v1/auth/providers", nil)
+	r.expect(t, 200, "")
+	if string(r.Body) != `{"providers":[]}` {
+		t.Fatalf("without providers: %s", r.Body)
+	}
+}
+
 func TestProviderSignIn(t *testing.T) {
 	backendtest.Each(t, func(t *testing.T, backend string) {
 		raw, err := authdjwt.GenerateEd25519Seed()
@@ -444,6 +453,22 @@ func TestProviderSignIn(t *testing.T) {
 			c.RedirectURLs, _ = domain.ParseRedirectAllowList([]string{appRedirect})
 		}})
 		pub := seed.Public().(ed25519.PublicKey)
+
+		t.Run("the configured providers are listed in order, for a login page", func(t *testing.T) {
+			var body struct {
+				Providers []struct {
+					Name string `json:"name"`
+				} `json:"providers"`
+			}
+			e.do(t, "GET", "/v1/auth/providers", nil).decode(t, &body)
+			var names []string
+			for _, p := range body.Providers {
+				names = append(names, p.Name)
+			}
+			if !slices.Equal(names, []string{"mock", "mocklink", "github"}) {
+				t.Fatalf("providers %v, want mock, mocklink, github", names)
+			}
+		})
 
 		t.Run("a new subject makes an active account without a password; it returns to the same account", func(t *testing.T) {
 			email := uniqEmail("new")

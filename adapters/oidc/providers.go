@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -30,6 +31,7 @@ type Options struct {
 // Providers implements ports.Providers over the configured providers.
 type Providers struct {
 	byName map[string]*provider
+	names  []string // configuration order
 	cancel context.CancelFunc
 	done   sync.WaitGroup
 }
@@ -70,6 +72,7 @@ func New(cfgs []Config, opts Options) *Providers {
 		c = c.withDefaults()
 		p := &provider{cfg: c, client: opts.HTTPClient}
 		ps.byName[c.Name] = p
+		ps.names = append(ps.names, c.Name)
 		if c.Kind == KindGitHub {
 			p.oauth = &oauth2.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret, RedirectURL: c.RedirectURL,
 				Scopes: c.scopes(), Endpoint: oauth2.Endpoint{AuthURL: c.AuthURL, TokenURL: c.TokenURL,
@@ -167,6 +170,9 @@ func (p *provider) ready() (*oauth2.Config, *gooidc.IDTokenVerifier, error) {
 
 // Has reports whether name is configured.
 func (ps *Providers) Has(name string) bool { _, ok := ps.byName[name]; return ok }
+
+// Names lists the configured providers in configuration order.
+func (ps *Providers) Names() []string { return slices.Clone(ps.names) }
 
 func (ps *Providers) get(name string) (*provider, error) {
 	p, ok := ps.byName[name]
