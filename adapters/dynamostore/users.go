@@ -55,6 +55,15 @@ func (us *UserStore) create(ctx context.Context, u *domain.User, tok *domain.One
 	if tok != nil {
 		effects = append(s.tokenItems(tok), effects...)
 	}
+	return us.createWith(ctx, u, effects)
+}
+
+// createWith writes the user and its guards in one transaction with extra, the
+// items of whatever comes with the account (its token, its effects, or an
+// archive's factors, passkeys and sessions). Returns conflict when the id exists,
+// email_taken or username_taken.
+func (us *UserStore) createWith(ctx context.Context, u *domain.User, effects []types.TransactWriteItem) error {
+	s := us.s
 	guards := []guard{emailGuard(u.Email)}
 	if u.Username != "" {
 		guards = append(guards, usernameGuard(u.Username))
