@@ -1,0 +1,177 @@
+package main
+
+import (
+	"encoding/base32"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authd/authd/adapters/backendtest"
+	"github.com/authd/authd/adapters/totp"
+)
+
+// movedAccount is what a pair test sets up on the source and checks on the target.
+type movedAccount struct {
+	email, password, secret string
+	access, refresh, first  string
+	recovery                []string
+}
+
+// moveEnv is the configuration shared by source and target: the same keys come
+// from the store's generated secrets, which the move carries.
+var moveEnv = map[string]string{"AUTH_REQUIRE_ACTIVATION": "false"}
+
+// setUpSource signs up, logs in and enrols TOTP through the real wiring on url,
+// then stops the server: the account has a password, an active factor, recovery
+// codes and one live aal2 session whose refresh token has rotated once.
+func setUpSource(t *testing.T, url string) movedAccount {
+	t.Helper()
+	s := startServer(t, testConfig(t, url, moveEnv))
+	defer s.stop()
+	a := movedAccount{email: "mover@example.com", password: "correct horse battery"}
+	s.expect(201, "POST", "/v1/auth/signup", "", map[string]any{"email": a.email, "password": a.password, "username": "mover"})
+	access := str(s.expect(200, "POST", "/v1/auth/login", "", map[string]any{"email": a.email, "password": a.password}), "access_token")
+	a.secret = str(s.expect(201, "POST", "/v1/auth/mfa/totp", access, nil), "secret")
+	conf := s.expect(200, "POST", "/v1/auth/mfa/totp/confirm", access, map[string]any{"code": totpCode(t, a.secret, time.Now())})
+	for _, c := range conf["recovery_codes"].([]any) {
+		a.recovery = append(a.recovery, c.(string))
+	}
+	a.first = str(conf, "refresh_token")
+	rotated := s.expect(200, "POST", "/v1/auth/refresh", "", map[string]any{"refresh_token": a.first})
+	a.access, a.refresh = str(rotated, "access_token"), str(rotated, "refresh_token")
+	return a
+}
+
+// checkTarget starts authd on url with the source's configuration and checks that
+// nobody has to sign in again.
+func checkTarget(t *testing.T, url string, a movedAccount) {
+	t.Helper()
+	s := startServer(t, testConfig(t, url, moveEnv))
+	if got := str(s.expect(200, "GET", "/v1/auth/me", a.access, nil), "user", "email"); got != a.email {
+		t.Fatalf("me with the old access token: email %q, want %q", got, a.email)
+	}
+	rotated := s.expect(200, "POST", "/v1/auth/refresh", "", map[string]any{"refresh_token": a.refresh})
+	s.expect(200, "GET", "/v1/auth/me", str(rotated, "access_token"), nil)
+	// The counter moved on from where the source left it: the new token rotates
+	// again, and a token from before the source's rotation is a detected reuse.
+	again := s.expect(200, "POST", "/v1/auth/refresh", "", map[string]any{"refresh_token": str(rotated, "refresh_token")})
+	if str(again, "refresh_token") == str(rotated, "refresh_token") {
+		t.Fatal("a second refresh on the target returned the same token")
+	}
+	s.expect(401, "POST", "/v1/auth/refresh", "", map[string]any{"refresh_token": a.first})
+
+	// Password, then the TOTP code: the factor's secret opened under the moved key.
+	// The next step's code is after every step the source accepted.
+	mfa := s.expect(401, "POST", "/v1/auth/login", "", map[string]any{"email": a.email, "password": a.password})
+	if got := str(mfa, "code"); got != "mfa_required" {
+		t.Fatalf("login on the target: code %q, want mfa_required", got)
+	}
+	login := s.expect(200, "POST", "/v1/auth/login/mfa", "", map[string]any{
+		"mfa_token": str(mfa, "mfa_token"), "code": totpCode(t, a.secret, time.Now().Add(30*time.Second))})
+	s.expect(200, "GET", "/v1/auth/me", str(login, "access_token"), nil)
+	// A recovery code moved as its hash.
+	mfa = s.expect(401, "POST", "/v1/auth/login", "", map[string]any{"username": "mover", "password": a.password})
+	s.expect(200, "POST", "/v1/auth/login/mfa", "", map[string]any{"mfa_token": str(mfa, "mfa_token"), "recovery_code": a.recovery[0]})
+	s.expect(401, "POST", "/v1/auth/login", "", map[string]any{"email": a.email, "password": "not the password"})
+}
+
+// totpCode is the code of the base32 secret at `at`.
+func totpCode(t *testing.T, secret string, at time.Time) string {
+	t.Helper()
+	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.TrimRight(secret, "="))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := totp.Code(raw, totp.Step(at))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// wantCounts is the closing line of a move of one such account: three generated
+// secrets (signing key, refresh key, encryption key), the user, its factor, its
+// codes and its one live session.
+var wantCounts = regexp.MustCompile(`secret=3 user=1 factor=1 recovery_codes=1 passkey=0 session=1 event=0 skipped=0`)
+
+// TestCopyEveryPair copies an account from every backend to every other through
+// `authd copy` and checks on the target that tokens, password, TOTP and recovery
+// codes still work (ARCHITECTURE.md §13).
+func TestCopyEveryPair(t *testing.T) {
+	names := backendtest.Names()
+	for _, from := range names {
+		for _, to := range names {
+			if from == to {
+				continue
+			}
+			t.Run(from+"_to_"+to, func(t *testing.T) {
+				src, dst := backendtest.URL(t, from), backendtest.URL(t, to)
+				a := setUpSource(t, src)
+				code, _, errOut := runCLI(t, nil, "", "copy", "--from", src, "--to", dst)
+				if code != 0 {
+					t.Fatalf("copy: exit %d, stderr:\n%s", code, errOut)
+				}
+				if !wantCounts.MatchString(errOut) {
+					t.Fatalf("copy counts: stderr %q, want %s", errOut, wantCounts)
+				}
+				checkTarget(t, dst, a)
+
+				// A second copy finds the account there and skips it; with fail it
+				// stops and says which.
+				code, _, errOut = runCLI(t, nil, "", "copy", "--from", src, "--to", dst)
+				if code != 0 || !strings.Contains(errOut, "user=0") || !strings.Contains(errOut, "skipped=1") {
+					t.Fatalf("second copy: exit %d, stderr %q; want 0, user=0 and skipped=1", code, errOut)
+				}
+				code, _, errOut = runCLI(t, nil, "", "copy", "--from", src, "--to", dst, "--on-conflict", "fail")
+				if code != 1 || !strings.Contains(errOut, "exist in the target") {
+					t.Fatalf("copy --on-conflict fail: exit %d, stderr %q; want 1 and the conflict", code, errOut)
+				}
+			})
+		}
+	}
+}
+
+// TestExportImport moves an account through a file: export writes it with mode
+// 0600, import reads it into another backend, and everything works there.
+func TestExportImport(t *testing.T) {
+	names := backendtest.Names()
+	from, to := names[0], names[len(names)-1]
+	src, dst := backendtest.URL(t, from), backendtest.URL(t, to)
+	a := setUpSource(t, src)
+	file := filepath.Join(t.TempDir(), "accounts.jsonl")
+	code, out, errOut := runCLI(t, map[string]string{"AUTH_DATABASE_URL": src}, "", "export", "--out", file, "--events")
+	if code != 0 || out != "" || !strings.Contains(errOut, "exported secret=3 user=1 factor=1 recovery_codes=1 passkey=0 session=1") {
+		t.Fatalf("export: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	info, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode().Perm() != 0o600 {
+		t.Errorf("export file mode = %v, want 0600", info.Mode().Perm())
+	}
+	data, _ := os.ReadFile(file)
+	if strings.Contains(string(data), a.password) {
+		t.Error("the export holds the password in the clear")
+	}
+	code, _, errOut = runCLI(t, map[string]string{"AUTH_DATABASE_URL": dst}, "", "import", "--in", file)
+	if code != 0 || !strings.Contains(errOut, "user=1 factor=1 recovery_codes=1 passkey=0 session=1") || strings.Contains(errOut, "event=0") {
+		t.Fatalf("import: exit %d, stderr %q; want the account and its events", code, errOut)
+	}
+	checkTarget(t, dst, a)
+
+	// A damaged file changes nothing: the last line (the end record) cut off.
+	cut := filepath.Join(t.TempDir(), "cut.jsonl")
+	lines := strings.SplitAfter(strings.TrimSuffix(string(data), "\n"), "\n")
+	if err := os.WriteFile(cut, []byte(strings.Join(lines[:len(lines)-1], "")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fresh := backendtest.URL(t, to)
+	code, _, errOut = runCLI(t, map[string]string{"AUTH_DATABASE_URL": fresh}, "", "import", "--in", cut)
+	if code != 1 || !strings.Contains(errOut, "cut off") {
+		t.Fatalf("import of a cut file: exit %d, stderr %q; want 1 and cut off", code, errOut)
+	}
+}

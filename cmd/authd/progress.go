@@ -1,0 +1,57 @@
+package main
+
+import (
+	"io"
+	"os"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+)
+
+// progress shows records done and records per second on a terminal, and nothing
+// at all when w is not one (a pipe, a file, a CI log): there only the closing
+// counts are written.
+type progress struct {
+	bar *progressbar.ProgressBar
+	w   io.Writer
+}
+
+// newProgress returns the progress display of one command on w.
+func newProgress(w io.Writer, what string) *progress {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return &progress{}
+	}
+	return &progress{w: w, bar: progressbar.NewOptions64(-1,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription(what),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("records"),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionSpinnerType(14),
+	)}
+}
+
+// Add counts n more records.
+func (p *progress) Add(n int) {
+	if p.bar != nil {
+		_ = p.bar.Add(n)
+	}
+}
+
+// Finish ends the display on its own line.
+func (p *progress) Finish() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+		_, _ = io.WriteString(p.w, "\n")
+	}
+}
+
+// Clear removes the display before an error is printed.
+func (p *progress) Clear() {
+	if p.bar != nil {
+		_ = p.bar.Clear()
+	}
+}
