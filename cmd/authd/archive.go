@@ -207,7 +207,9 @@ func importCommand(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		bar := newProgress(stderr, "importing")
 		var secrets archivefile.Counts
 		if *gotrue != "" {
-			err = importGoTrue(ctx, *gotrue, r, bar)
+			var left int64
+			left, err = importGoTrue(ctx, *gotrue, r, bar, stderr)
+			secrets = archivefile.Counts{"left_out": left}
 		} else {
 			src := stdin
 			if *in != "" && *in != "-" {
