@@ -144,13 +144,20 @@ func (a *Archive) Restore(ctx context.Context, accts []domain.Account, skipConfl
 	return conflicts, err
 }
 
-// insertRows inserts rows in one multi-row INSERT, when there are any.
+// insertChunk is the most rows one INSERT carries: at 16 columns at most, its
+// placeholders stay below SQLite's 32,766 (and PostgreSQL's and MySQL's 65,535).
+const insertChunk = 1000
+
+// insertRows inserts rows in multi-row INSERTs of at most insertChunk rows.
 func insertRows[T any](ctx context.Context, tx bun.Tx, rows []T) error {
-	if len(rows) == 0 {
-		return nil
+	for len(rows) > 0 {
+		chunk := rows[:min(len(rows), insertChunk)]
+		if _, err := tx.NewInsert().Model(&chunk).Exec(ctx); err != nil {
+			return err
+		}
+		rows = rows[len(chunk):]
 	}
-	_, err := tx.NewInsert().Model(&rows).Exec(ctx)
-	return err
+	return nil
 }
 
 // takenAccounts reads which of accts' ids, e-mails and usernames the store holds

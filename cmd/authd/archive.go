@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	neturl "net/url"
 	"os"
 	"sort"
 	"strings"
@@ -87,7 +88,7 @@ func copyFlags() (*flag.FlagSet, *string, *string, *moveFlags) {
 // openArchiver opens the database url names, with cfg's pool settings, migrating
 // it when asked.
 func openArchiver(ctx context.Context, cfg Config, url string, migrate bool) (archiver, error) {
-	cfg.DatabaseURL = url
+	cfg.DatabaseURL = bulkURL(url)
 	b, err := openBackend(ctx, cfg, migrate)
 	if err != nil {
 		return nil, err
@@ -98,6 +99,23 @@ func openArchiver(ctx context.Context, cfg Config, url string, migrate bool) (ar
 		return nil, fmt.Errorf("the %s backend cannot export accounts", cfg.Backend())
 	}
 	return a, nil
+}
+
+// bulkURL turns off pgx's per-connection statement cache for a PostgreSQL URL
+// that does not choose a mode itself: every batch's multi-row INSERT is a new
+// statement text, and caching (and preparing on the server) 512 of them per
+// connection would grow memory with the number of batches, not the batch size.
+func bulkURL(raw string) string {
+	u, err := neturl.Parse(raw)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return raw
+	}
+	q := u.Query()
+	if q.Get("default_query_exec_mode") == "" {
+		q.Set("default_query_exec_mode", "exec")
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // exportCommand is `authd export`.

@@ -175,3 +175,39 @@ func TestExportImport(t *testing.T) {
 		t.Fatalf("import of a cut file: exit %d, stderr %q; want 1 and cut off", code, errOut)
 	}
 }
+
+// TestImportForeignArchive imports the README's hand-written archive of one
+// Django account: its PBKDF2 hash logs in and is argon2id afterwards.
+func TestImportForeignArchive(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := regexp.MustCompile("(?m)^\\{\"kind\":\"user\".*\\}$").Find(readme)
+	if user == nil {
+		t.Fatal("README has no one-line user record")
+	}
+	archive := `{"kind":"header","format":"authd-archive","version":1}` + "\n" + string(user) + "\n" + `{"kind":"end","counts":{"user":1}}` + "\n"
+	file := filepath.Join(t.TempDir(), "django.jsonl")
+	if err := os.WriteFile(file, []byte(archive), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url := backendtest.URL(t, "sqlite")
+	code, _, errOut := runCLI(t, map[string]string{"AUTH_DATABASE_URL": url}, "", "import", "--in", file)
+	if code != 0 || !strings.Contains(errOut, "user=1 ") {
+		t.Fatalf("import: exit %d, stderr %q", code, errOut)
+	}
+	cfg := testConfig(t, url, nil)
+	s := startServer(t, cfg)
+	s.expect(401, "POST", "/v1/auth/login", "", map[string]any{"email": "ann@example.com", "password": "letmein"})
+	s.expect(200, "POST", "/v1/auth/login", "", map[string]any{"email": "ann@example.com", "password": "lètmein"})
+	b, err := openBackend(t.Context(), cfg, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	u, err := b.Users().ByEmail(t.Context(), "ann@example.com")
+	if err != nil || !strings.HasPrefix(u.PasswordHash, "$argon2id$") {
+		t.Fatalf("stored hash after login: %.10q, %v; want argon2id", u.PasswordHash, err)
+	}
+}
