@@ -85,6 +85,10 @@ type Restorer struct {
 	Skip bool
 	// OnConflict, when set, is told the id of each account skipped as a conflict.
 	OnConflict func(id string)
+	// Check, when set, vets (and may normalise) each account before it is
+	// queued; its error stops the restore. Imports from a file or another system
+	// set it; a copy between two authd stores does not.
+	Check func(*domain.Account) error
 	// Written counts the records written per kind ("user", "factor", …, "event"),
 	// Conflicts the accounts skipped.
 	Written   map[string]int64
@@ -96,6 +100,11 @@ type Restorer struct {
 
 // Add queues a, writing the batch when it is full.
 func (r *Restorer) Add(ctx context.Context, a domain.Account) error {
+	if r.Check != nil {
+		if err := r.Check(&a); err != nil {
+			return err
+		}
+	}
 	r.accts = append(r.accts, a)
 	if len(r.accts) >= r.Batch {
 		return r.flushAccounts(ctx)

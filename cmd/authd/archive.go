@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/authd/authd/adapters/archivefile"
+	"github.com/authd/authd/adapters/argon2"
+	"github.com/authd/authd/adapters/identifiers"
 	"github.com/authd/authd/app"
 	"github.com/authd/authd/domain"
 	"github.com/authd/authd/ports"
@@ -222,6 +224,12 @@ func importCommand(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		}
 		defer dst.Close()
 		r := newRestorer(dst, m, stderr)
+		r.Check = accountCheck()
+		if *in != "" && *in != "-" {
+			if err := checkArchive(*in, r.Check); err != nil {
+				return fmt.Errorf("%s: %w (nothing was imported)", *in, describe(err))
+			}
+		}
 		bar := newProgress(stderr, "importing")
 		var secrets archivefile.Counts
 		if *gotrue != "" {
@@ -251,6 +259,55 @@ func importCommand(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		fmt.Fprintf(stderr, "authd: imported %s\n", formatCounts(merge(r.Written, secrets), r.Conflicts))
 		return nil
 	})
+}
+
+// checkArchive reads the whole archive at path once without writing anything,
+// so that a damaged file or an account authd would refuse stops the import before
+// its first batch.
+func checkArchive(path string, check func(*domain.Account) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	ar, err := archivefile.NewReader(f)
+	if err != nil {
+		return err
+	}
+	for {
+		it, err := ar.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if it.Account != nil {
+			if err := check(it.Account); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// accountCheck vets an imported account: the e-mail normalised as sign-up does
+// (an address the rule refuses is kept as it is when it is still an address, as
+// a stored one of an earlier release would be), the fields valid
+// (domain.Account.Validate), and a password hash in a format authd verifies.
+func accountCheck() func(*domain.Account) error {
+	norm := identifiers.New()
+	return func(a *domain.Account) error {
+		if e, fe := norm.Email("email", a.User.Email); fe == nil {
+			a.User.Email = e
+		}
+		if err := a.Validate(); err != nil {
+			return err
+		}
+		if h := a.User.PasswordHash; h != "" && !strings.HasPrefix(h, "$argon2id$") && !argon2.IsForeign(h) {
+			return domain.Errorf(domain.CodeValidationFailed, "account %q: password_hash: %.12q… is in no format authd verifies (argon2id, argon2i, bcrypt, pbkdf2_sha256, scrypt)", a.User.ID, h)
+		}
+		return nil
+	}
 }
 
 // importArchive reads an archive into r (and its secrets into dst).

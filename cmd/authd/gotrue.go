@@ -39,6 +39,11 @@ func importGoTrue(ctx context.Context, url string, r *app.Restorer, bar *progres
 		}
 		for _, u := range page {
 			acc, why := u.Account(email, now)
+			if acc != nil {
+				if err := r.Check(acc); err != nil {
+					acc, why = nil, err.Error()
+				}
+			}
 			if acc == nil {
 				left++
 				fmt.Fprintf(stderr, "authd: GoTrue user %s left out: %s\n", u.ID, why)

@@ -211,3 +211,77 @@ func TestImportForeignArchive(t *testing.T) {
 		t.Fatalf("stored hash after login: %.10q, %v; want argon2id", u.PasswordHash, err)
 	}
 }
+
+// TestImportRefusesBadAccounts imports files whose second account authd would
+// refuse: the import fails naming it, and the first (valid) account is not
+// written either — the file is checked whole before any batch.
+func TestImportRefusesBadAccounts(t *testing.T) {
+	good := `{"kind":"user","user":{"id":"0190c0de-0000-7000-8000-000000000001","email":"ok@example.com","role":"user","status":"active","created_at":"2024-01-01T00:00:00Z","updated_at":"2024-01-01T00:00:00Z"}}`
+	user := func(fields string) string {
+		return `{"kind":"user","user":{"id":"0190c0de-0000-7000-8000-000000000002","email":"bad@example.com","role":"user","status":"active","created_at":"2024-01-01T00:00:00Z","updated_at":"2024-01-01T00:00:00Z",` + fields + `}}`
+	}
+	cases := map[string]struct{ line, want string }{
+		"role":         {user(`"role":"superadmin"`), "role"},
+		"status":       {user(`"status":"root"`), "status"},
+		"hash":         {user(`"password_hash":"5f4dcc3b5aa765d61d8327deb882cf99"`), "no format authd verifies"},
+		"email":        {user(`"email":"not an address"`), "email"},
+		"id":           {strings.Replace(user(`"name":"x"`), `"id":"0190c0de-0000-7000-8000-000000000002"`, `"id":"../../etc"`, 1), "id"},
+		"username":     {user(`"username":"Has Spaces"`), "username"},
+		"control name": {user(`"name":"line\nbreak"`), "name"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			archive := `{"kind":"header","format":"authd-archive","version":1}` + "\n" + good + "\n" + c.line + "\n" + `{"kind":"end","counts":{"user":2}}` + "\n"
+			file := filepath.Join(t.TempDir(), "bad.jsonl")
+			if err := os.WriteFile(file, []byte(archive), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			url := backendtest.URL(t, "sqlite")
+			code, _, errOut := runCLI(t, map[string]string{"AUTH_DATABASE_URL": url}, "", "import", "--in", file, "--batch", "1")
+			if code != 1 || !strings.Contains(errOut, c.want) || !strings.Contains(errOut, "nothing was imported") {
+				t.Fatalf("import: exit %d, stderr %q; want 1, %q and nothing was imported", code, errOut, c.want)
+			}
+			b, err := openBackend(t.Context(), testConfig(t, url, nil), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			if users, err := b.Users().List(t.Context(), "", 10); err != nil || len(users) != 0 {
+				t.Fatalf("after a refused import the target holds %d users (%v), want none", len(users), err)
+			}
+		})
+	}
+}
+
+// TestMoveCommandLine checks the flags: missing or equal URLs, a bad policy or
+// batch are usage errors (exit 2) that open no database.
+func TestMoveCommandLine(t *testing.T) {
+	for _, args := range [][]string{
+		{"copy", "--to", "sqlite:///tmp/x.db"},
+		{"copy", "--from", "sqlite:///tmp/x.db", "--to", "sqlite:///tmp/x.db"},
+		{"copy", "--from", "a", "--to", "b", "--on-conflict", "overwrite"},
+		{"import", "--batch", "0"},
+		{"import", "--in", "a", "--from-gotrue", "b"},
+		{"export", "stray"},
+	} {
+		if code, _, errOut := runCLI(t, nil, "", args...); code != 2 {
+			t.Errorf("%v: exit %d (stderr %q), want 2", args, code, errOut)
+		}
+	}
+	// An existing file keeps no wider mode than 0600.
+	dir := t.TempDir()
+	file := filepath.Join(dir, "out.jsonl")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	url := backendtest.URL(t, "sqlite")
+	if code, _, errOut := runCLI(t, map[string]string{"AUTH_DATABASE_URL": url}, "", "migrate"); code != 0 {
+		t.Fatalf("migrate: %d %s", code, errOut)
+	}
+	if code, _, errOut := runCLI(t, map[string]string{"AUTH_DATABASE_URL": url}, "", "export", "--out", file); code != 0 {
+		t.Fatalf("export: %d %s", code, errOut)
+	}
+	if info, err := os.Stat(file); err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("export over a 0644 file: mode %v (%v), want 0600", info.Mode().Perm(), err)
+	}
+}
