@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/base32"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/authd/authd/adapters/backendtest"
 	"github.com/authd/authd/adapters/totp"
+	"github.com/authd/authd/adapters/webauthn/webauthntest"
 )
 
 // movedAccount is what a pair test sets up on the source and checks on the target.
@@ -18,6 +20,8 @@ type movedAccount struct {
 	email, password, secret string
 	access, refresh, first  string
 	recovery                []string
+	key                     *webauthntest.Authenticator
+	passkey                 *webauthntest.Credential
 }
 
 // moveEnv is the configuration shared by source and target: the same keys come
@@ -39,6 +43,18 @@ func setUpSource(t *testing.T, url string) movedAccount {
 	for _, c := range conf["recovery_codes"].([]any) {
 		a.recovery = append(a.recovery, c.(string))
 	}
+	// A passkey too (aal2, with the confirmation's token), from a virtual
+	// authenticator on the default origin.
+	a.key = &webauthntest.Authenticator{Origin: "http://localhost:8080", UserVerified: true}
+	c := s.expect(200, "POST", "/v1/auth/passkeys/register/options", str(conf, "access_token"), nil)
+	pk, _ := json.Marshal(c["publicKey"])
+	body, cred, err := a.key.Create(pk, nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.passkey = cred
+	s.expect(201, "POST", "/v1/auth/passkeys/register", str(conf, "access_token"), map[string]any{
+		"ceremony_id": str(c, "ceremony_id"), "credential": json.RawMessage(body), "name": "laptop"})
 	a.first = str(conf, "refresh_token")
 	rotated := s.expect(200, "POST", "/v1/auth/refresh", "", map[string]any{"refresh_token": a.first})
 	a.access, a.refresh = str(rotated, "access_token"), str(rotated, "refresh_token")
@@ -76,6 +92,19 @@ func checkTarget(t *testing.T, url string, a movedAccount) {
 	mfa = s.expect(401, "POST", "/v1/auth/login", "", map[string]any{"username": "mover", "password": a.password})
 	s.expect(200, "POST", "/v1/auth/login/mfa", "", map[string]any{"mfa_token": str(mfa, "mfa_token"), "recovery_code": a.recovery[0]})
 	s.expect(401, "POST", "/v1/auth/login", "", map[string]any{"email": a.email, "password": "not the password"})
+
+	// The passkey logs in on its own (discoverable), its sign counter moving on
+	// from the source's.
+	c := s.expect(200, "POST", "/v1/auth/passkeys/login/options", "", map[string]any{})
+	pk, _ := json.Marshal(c["publicKey"])
+	body, err := a.key.Get(pk, a.passkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	login = s.expect(200, "POST", "/v1/auth/passkeys/login", "", map[string]any{"ceremony_id": str(c, "ceremony_id"), "credential": json.RawMessage(body)})
+	if got := str(s.expect(200, "GET", "/v1/auth/me", str(login, "access_token"), nil), "user", "email"); got != a.email {
+		t.Fatalf("passkey login on the target: %q, want %q", got, a.email)
+	}
 }
 
 // totpCode is the code of the base32 secret at `at`.
@@ -94,8 +123,8 @@ func totpCode(t *testing.T, secret string, at time.Time) string {
 
 // wantCounts is the closing line of a move of one such account: three generated
 // secrets (signing key, refresh key, encryption key), the user, its factor, its
-// codes and its one live session.
-var wantCounts = regexp.MustCompile(`secret=3 user=1 factor=1 recovery_codes=1 passkey=0 session=1 event=0 skipped=0`)
+// codes, its passkey and its one live session.
+var wantCounts = regexp.MustCompile(`secret=3 user=1 factor=1 recovery_codes=1 passkey=1 session=1 event=0 skipped=0`)
 
 // TestCopyEveryPair copies an account from every backend to every other through
 // `authd copy` and checks on the target that tokens, password, TOTP and recovery
@@ -143,7 +172,7 @@ func TestExportImport(t *testing.T) {
 	a := setUpSource(t, src)
 	file := filepath.Join(t.TempDir(), "accounts.jsonl")
 	code, out, errOut := runCLI(t, map[string]string{"AUTH_DATABASE_URL": src}, "", "export", "--out", file, "--events")
-	if code != 0 || out != "" || !strings.Contains(errOut, "exported secret=3 user=1 factor=1 recovery_codes=1 passkey=0 session=1") {
+	if code != 0 || out != "" || !strings.Contains(errOut, "exported secret=3 user=1 factor=1 recovery_codes=1 passkey=1 session=1") {
 		t.Fatalf("export: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	info, err := os.Stat(file)
@@ -158,7 +187,7 @@ func TestExportImport(t *testing.T) {
 		t.Error("the export holds the password in the clear")
 	}
 	code, _, errOut = runCLI(t, map[string]string{"AUTH_DATABASE_URL": dst}, "", "import", "--in", file)
-	if code != 0 || !strings.Contains(errOut, "user=1 factor=1 recovery_codes=1 passkey=0 session=1") || strings.Contains(errOut, "event=0") {
+	if code != 0 || !strings.Contains(errOut, "user=1 factor=1 recovery_codes=1 passkey=1 session=1") || strings.Contains(errOut, "event=0") {
 		t.Fatalf("import: exit %d, stderr %q; want the account and its events", code, errOut)
 	}
 	checkTarget(t, dst, a)
