@@ -137,6 +137,9 @@ func exportCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		defer src.Close()
 		w := stdout
 		var f *os.File
+		if *out == "" && isTerminal(stdout) {
+			return usageError("export: refusing to write password hashes and keys to a terminal; use --out FILE or redirect stdout")
+		}
 		if *out != "" && *out != "-" {
 			// 0600 from the start: the file holds every password hash and key.
 			if f, err = os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
@@ -246,7 +249,7 @@ func importCommand(ctx context.Context, args []string, stdin io.Reader, stdout, 
 				defer f.Close()
 				src = f
 			}
-			secrets, err = importArchive(ctx, src, dst, r, bar)
+			secrets, err = importArchive(ctx, src, dst, r, bar, stderr)
 		}
 		if err == nil {
 			err = r.Flush(ctx)
@@ -311,7 +314,7 @@ func accountCheck() func(*domain.Account) error {
 }
 
 // importArchive reads an archive into r (and its secrets into dst).
-func importArchive(ctx context.Context, src io.Reader, dst archiver, r *app.Restorer, bar *progress) (archivefile.Counts, error) {
+func importArchive(ctx context.Context, src io.Reader, dst archiver, r *app.Restorer, bar *progress, stderr io.Writer) (archivefile.Counts, error) {
 	ar, err := archivefile.NewReader(src)
 	if err != nil {
 		return nil, err
@@ -327,7 +330,7 @@ func importArchive(ctx context.Context, src io.Reader, dst archiver, r *app.Rest
 		}
 		switch {
 		case it.Secret != nil:
-			if err := restoreSecret(ctx, dst, *it.Secret, r.Skip); err != nil {
+			if err := restoreSecret(ctx, dst, *it.Secret); err != nil {
 				return secrets, err
 			}
 			secrets[archivefile.KindSecret]++
@@ -343,19 +346,17 @@ func importArchive(ctx context.Context, src io.Reader, dst archiver, r *app.Rest
 	}
 }
 
-// restoreSecret stores s in dst; a different value there is an error unless
-// skip, which keeps the target's and warns.
-func restoreSecret(ctx context.Context, dst archiver, s domain.Secret, skip bool) error {
+// restoreSecret stores s in dst. A different value there is an error whatever
+// --on-conflict says: the target generated its own keys (authd ran on it), and
+// with them the sealed TOTP secrets and every token of the source would be dead.
+// Secrets come first in an archive and a copy, so nothing else was written yet.
+func restoreSecret(ctx context.Context, dst archiver, s domain.Secret) error {
 	same, err := app.RestoreSecret(ctx, dst.Secrets(), s)
 	if err != nil || same {
 		return err
 	}
-	if !skip {
-		return fmt.Errorf("the target holds another value of the generated secret %q (authd was started on it already): "+
-			"sessions, tokens and TOTP factors from the source would not work there. Move into a database authd has not run on, "+
-			"or pass --on-conflict skip to keep the target's secrets anyway", s.Name)
-	}
-	return nil
+	return fmt.Errorf("the target holds another value of the generated secret %q (authd has run on it): "+
+		"sessions, tokens and TOTP factors from the source would not work there; move into a database authd has not run on", s.Name)
 }
 
 // copyCommand is `authd copy --from URL --to URL`.
@@ -386,7 +387,7 @@ func copyCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		defer dst.Close()
 		r := newRestorer(dst, m, stderr)
 		bar := newProgress(stderr, "copying")
-		secrets, err := copyInto(ctx, src, dst, m, r, bar)
+		secrets, err := copyInto(ctx, src, dst, m, r, bar, stderr)
 		if err == nil {
 			err = r.Flush(ctx)
 		}
@@ -401,13 +402,13 @@ func copyCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 }
 
 // copyInto streams src's secrets, accounts and events into dst through r.
-func copyInto(ctx context.Context, src, dst archiver, m *moveFlags, r *app.Restorer, bar *progress) (archivefile.Counts, error) {
+func copyInto(ctx context.Context, src, dst archiver, m *moveFlags, r *app.Restorer, bar *progress, stderr io.Writer) (archivefile.Counts, error) {
 	secrets, err := src.Archive().Secrets(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for _, s := range secrets {
-		if err := restoreSecret(ctx, dst, s, r.Skip); err != nil {
+		if err := restoreSecret(ctx, dst, s); err != nil {
 			return nil, err
 		}
 	}

@@ -314,3 +314,26 @@ func TestMoveCommandLine(t *testing.T) {
 		t.Fatalf("export over a 0644 file: mode %v (%v), want 0600", info.Mode().Perm(), err)
 	}
 }
+
+// TestCopyRefusesATargetWithItsOwnKeys copies into a database authd has run on:
+// its generated keys differ from the source's, so the copy stops before any
+// account, whatever --on-conflict says.
+func TestCopyRefusesATargetWithItsOwnKeys(t *testing.T) {
+	src, dst := backendtest.URL(t, "sqlite"), backendtest.URL(t, "sqlite")
+	setUpSource(t, src)
+	startServer(t, testConfig(t, dst, moveEnv)).stop()
+	for _, policy := range []string{"skip", "fail"} {
+		code, _, errOut := runCLI(t, nil, "", "copy", "--from", src, "--to", dst, "--on-conflict", policy)
+		if code != 1 || !strings.Contains(errOut, "another value of the generated secret") {
+			t.Fatalf("copy --on-conflict %s into a used target: exit %d, stderr %q; want 1 and the secret", policy, code, errOut)
+		}
+	}
+	b, err := openBackend(t.Context(), testConfig(t, dst, nil), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if users, err := b.Users().List(t.Context(), "", 10); err != nil || len(users) != 0 {
+		t.Fatalf("the refused copy wrote %d users (%v), want none", len(users), err)
+	}
+}
