@@ -197,6 +197,22 @@ func testArchive(t *testing.T, b ports.Backend, open func(t *testing.T) ports.Ba
 		}
 	})
 
+	t.Run("an account with more sessions than one DynamoDB transaction holds", func(t *testing.T) {
+		u := createUser(t, b)
+		for range 70 {
+			createSession(t, b, u.ID)
+		}
+		want := read(t, a, *u)[0]
+		if len(want.Sessions) != 70 {
+			t.Fatalf("read %d sessions, want 70", len(want.Sessions))
+		}
+		dst := open(t)
+		_, err := archiveOf(t, dst).Restore(ctx, []domain.Account{want}, false, domain.Effects{})
+		noErr(t, "Restore", err)
+		got := read(t, archiveOf(t, dst), *getUser(t, dst, u.ID))[0]
+		sameAccount(t, &got, &want)
+	})
+
 	t.Run("secrets are listed in name order", func(t *testing.T) {
 		dst := open(t)
 		for _, n := range []string{"zeta", "alpha"} {
