@@ -166,6 +166,7 @@ func (r *Restorer) flushAccounts(ctx context.Context) error {
 		}
 		r.count("passkey", len(a.Passkeys))
 		r.count("session", len(a.Sessions))
+		r.count("token", len(a.Tokens))
 	}
 	r.accts = r.accts[:0]
 	return nil

@@ -14,6 +14,10 @@ type Account struct {
 	RecoveryCodes []string // hashes, as stored
 	Passkeys      []Passkey
 	Sessions      []Session
+	// Tokens are the account's live one-time tokens (activation, password reset,
+	// e-mail change; their hashes), so that a link mailed before the move still
+	// works after it.
+	Tokens []OneTimeToken
 }
 
 // Secret is one generated secret of a store (signing keys, the refresh key, the
@@ -79,6 +83,12 @@ func (a *Account) Validate() error {
 		if !archiveIDPattern.MatchString(p.ID) || len(p.CredentialID) == 0 || len(p.CredentialID) > 1023 ||
 			len(p.PublicKey) == 0 || len(p.PublicKey) > maxArchiveBytes || len(p.UserHandle) > 64 {
 			return bad("passkey "+p.ID, "id, credential_id, public_key or user_handle invalid")
+		}
+	}
+	for _, t := range a.Tokens {
+		if t.Hash == "" || len(t.Hash) > 128 || (t.Kind != TokenActivation && t.Kind != TokenPasswordReset && t.Kind != TokenEmailChange) ||
+			t.ExpiresAt.IsZero() || (t.Kind == TokenEmailChange) != (t.NewEmail != "") {
+			return bad("token", "hash, kind (activation, password_reset, email_change), new_email or expires_at invalid")
 		}
 	}
 	for _, s := range a.Sessions {

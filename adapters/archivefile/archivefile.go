@@ -34,6 +34,7 @@ const (
 	KindRecoveryCodes = "recovery_codes"
 	KindPasskey       = "passkey"
 	KindSession       = "session"
+	KindToken         = "token"
 	KindEvent         = "event"
 	KindEnd           = "end"
 )
@@ -65,6 +66,7 @@ type record struct {
 	RecoveryCodes []string       `json:"hashes,omitempty"`
 	Passkey       *passkeyRecord `json:"passkey,omitempty"`
 	Session       *sessionRecord `json:"session,omitempty"`
+	Token         *tokenRecord   `json:"token,omitempty"`
 	Event         *eventRecord   `json:"event,omitempty"`
 }
 
@@ -121,6 +123,23 @@ type sessionRecord struct {
 	AAL       string    `json:"aal"`
 	AMR       []string  `json:"amr"`
 	AuthTime  time.Time `json:"auth_time"`
+}
+
+type tokenRecord struct {
+	Hash      string    `json:"hash"` // SHA-256 of the token: the token itself is only in the mail
+	Kind      string    `json:"kind"`
+	NewEmail  string    `json:"new_email,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+func fromToken(t domain.OneTimeToken) *tokenRecord {
+	return &tokenRecord{Hash: t.Hash, Kind: string(t.Kind), NewEmail: t.NewEmail, CreatedAt: t.CreatedAt.UTC(), ExpiresAt: t.ExpiresAt.UTC()}
+}
+
+func (r *tokenRecord) domain(userID string) domain.OneTimeToken {
+	return domain.OneTimeToken{Hash: r.Hash, Kind: domain.TokenKind(r.Kind), UserID: userID, NewEmail: r.NewEmail,
+		CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt}
 }
 
 type eventRecord struct {

@@ -27,6 +27,8 @@ func sample() domain.Account {
 			UserHandle: []byte("uh"), SignCount: 3, Transports: []string{"usb"}, Name: "key", CreatedAt: at}},
 		Sessions: []domain.Session{{ID: "s1", UserID: "u1", Counter: 5, RotatedAt: at, CreatedAt: at, ExpiresAt: at.Add(time.Hour),
 			AAL: domain.AAL2, AMR: []string{"pwd", "otp"}, AuthTime: at}},
+		Tokens: []domain.OneTimeToken{{Hash: "abc", Kind: domain.TokenEmailChange, UserID: "u1", NewEmail: "new@example.com",
+			CreatedAt: at, ExpiresAt: at.Add(time.Hour)}},
 	}
 }
 
@@ -77,8 +79,8 @@ func TestRoundTrip(t *testing.T) {
 	a, b := sample(), domain.Account{User: domain.User{ID: "u2", Email: "bo@example.com", Role: domain.RoleUser, Status: domain.StatusPending, CreatedAt: at, UpdatedAt: at}}
 	data := write(t, a, b)
 	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
-	if len(lines) != 10 || !strings.HasPrefix(lines[0], `{"kind":"header","format":"authd-archive","version":1`) || !strings.HasPrefix(lines[9], `{"kind":"end"`) {
-		t.Fatalf("file = %d lines starting %.60s, want 10 from header to end", len(lines), lines[0])
+	if len(lines) != 11 || !strings.HasPrefix(lines[0], `{"kind":"header","format":"authd-archive","version":1`) || !strings.HasPrefix(lines[10], `{"kind":"end"`) {
+		t.Fatalf("file = %d lines starting %.60s, want 11 from header to end", len(lines), lines[0])
 	}
 	items, err := readAll(data)
 	if err != nil {

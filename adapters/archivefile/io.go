@@ -65,6 +65,11 @@ func (w *Writer) Account(a domain.Account) error {
 			return err
 		}
 	}
+	for _, t := range a.Tokens {
+		if err := w.put(record{Kind: KindToken, UserID: id, Token: fromToken(t)}); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -242,6 +247,11 @@ func (r *Reader) account(u domain.User) (*domain.Account, error) {
 				return nil, bad()
 			}
 			acc.Sessions = append(acc.Sessions, rec.Session.domain(u.ID))
+		case KindToken:
+			if rec.Token == nil {
+				return nil, bad()
+			}
+			acc.Tokens = append(acc.Tokens, rec.Token.domain(u.ID))
 		default:
 			return nil, fmt.Errorf("archive: line %d: unknown record kind %q for account %s", r.line, rec.Kind, u.ID)
 		}

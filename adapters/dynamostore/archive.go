@@ -50,6 +50,9 @@ func (a *Archive) Accounts(ctx context.Context, users []domain.User, now time.Ti
 			return nil, err
 		}
 		// Live answers newest first; the archive keeps creation order.
+		if acc.Tokens, err = a.liveTokens(ctx, id, now); err != nil {
+			return nil, err
+		}
 		ss := acc.Sessions
 		sort.Slice(ss, func(x, y int) bool {
 			if !ss[x].CreatedAt.Equal(ss[y].CreatedAt) {
@@ -57,6 +60,33 @@ func (a *Archive) Accounts(ctx context.Context, users []domain.User, now time.Ti
 			}
 			return ss[x].ID < ss[y].ID
 		})
+	}
+	return out, nil
+}
+
+// liveTokens reads the user's current token of each kind, when it is live: only
+// the current one of a kind can be consumed (see currentTokenItem).
+func (a *Archive) liveTokens(ctx context.Context, userID string, now time.Time) ([]domain.OneTimeToken, error) {
+	var out []domain.OneTimeToken
+	for _, kind := range []domain.TokenKind{domain.TokenActivation, domain.TokenPasswordReset, domain.TokenEmailChange} {
+		var cur currentTokenItem
+		ok, err := a.s.get(ctx, "read current token", currentTokenKey(userID, kind), &cur)
+		if err != nil {
+			return nil, err
+		}
+		if !ok || cur.Hash == "" {
+			continue
+		}
+		var it tokenItem
+		ok, err = a.s.get(ctx, "read token", tokenKey(cur.Hash), &it)
+		if err != nil {
+			return nil, err
+		}
+		if !ok || it.UserID != userID || !it.ExpiresAt.After(now) {
+			continue
+		}
+		out = append(out, domain.OneTimeToken{Hash: it.Hash, Kind: domain.TokenKind(it.Kind), UserID: it.UserID,
+			NewEmail: it.NewEmail, CreatedAt: it.CreatedAt, ExpiresAt: it.ExpiresAt})
 	}
 	return out, nil
 }
@@ -181,7 +211,12 @@ func (a *Archive) accountItems(acc *domain.Account) (items, rest []types.Transac
 			s.put(credGuardItem{PK: pkString(gk), SK: skString(gk), UserID: id, PasskeyID: p.ID},
 				"attribute_not_exists(#pk)", notExists, nil))
 	}
-	// The user and two guards come first; one slot is kept for the effects.
+	for j := range acc.Tokens {
+		tok := acc.Tokens[j]
+		tok.UserID = id
+		items = append(items, s.tokenItems(&tok)...)
+	}
+	// The user and two guards come first; eight slots are kept for the effects.
 	room := maxTransactItems - 3 - len(items) - 8
 	for j := range acc.Sessions {
 		sess := acc.Sessions[j]

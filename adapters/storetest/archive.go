@@ -43,6 +43,9 @@ func fullAccount(t *testing.T, b ports.Backend) *domain.User {
 	noErr(t, "Rotate", b.Sessions().Rotate(ctx, s2.ID, 1, base.Add(2*time.Second)))
 	s3 := createSession(t, b, u.ID)
 	noErr(t, "Revoke", b.Sessions().Revoke(ctx, s3.ID, base, domain.Effects{}))
+	// A live reset token and an expired activation token (not exported).
+	createToken(t, b, domain.TokenPasswordReset, u.ID, time.Now().Add(time.Hour))
+	createToken(t, b, domain.TokenActivation, u.ID, time.Now().Add(-time.Minute))
 	return getUser(t, b, u.ID)
 }
 
@@ -85,6 +88,16 @@ func sameAccount(t testing.TB, got, want *domain.Account) {
 		sameTime(t, "session expires_at", g.ExpiresAt, w.ExpiresAt)
 		sameTime(t, "session auth_time", g.AuthTime, w.AuthTime)
 	}
+	if len(got.Tokens) != len(want.Tokens) {
+		t.Fatalf("tokens = %d, want %d", len(got.Tokens), len(want.Tokens))
+	}
+	for i := range got.Tokens {
+		g, w := got.Tokens[i], want.Tokens[i]
+		if g.Hash != w.Hash || g.Kind != w.Kind || g.UserID != w.UserID || g.NewEmail != w.NewEmail {
+			t.Fatalf("token = %+v, want %+v", g, w)
+		}
+		sameTime(t, "token expires_at", g.ExpiresAt, w.ExpiresAt)
+	}
 }
 
 // testArchive is the contract of ports.Archive.
@@ -115,10 +128,13 @@ func testArchive(t *testing.T, b ports.Backend, open func(t *testing.T) ports.Ba
 		if len(acc.Passkeys) != 1 || len(acc.Sessions) != 2 {
 			t.Fatalf("passkeys, sessions = %d, %d; want 1, 2 (the revoked session left out)", len(acc.Passkeys), len(acc.Sessions))
 		}
+		if len(acc.Tokens) != 1 || acc.Tokens[0].Kind != domain.TokenPasswordReset {
+			t.Errorf("tokens = %+v, want the live reset token only", acc.Tokens)
+		}
 		if c := acc.Sessions[len(acc.Sessions)-1].Counter; c != 2 {
 			t.Errorf("rotated session's counter = %d, want 2", c)
 		}
-		if p := accs[1]; p.User.ID != plain.ID || len(p.Factors)+len(p.RecoveryCodes)+len(p.Passkeys)+len(p.Sessions) != 0 {
+		if p := accs[1]; p.User.ID != plain.ID || len(p.Factors)+len(p.RecoveryCodes)+len(p.Passkeys)+len(p.Sessions)+len(p.Tokens) != 0 {
 			t.Errorf("plain account = %+v, want the user alone", p)
 		}
 	})
@@ -155,6 +171,9 @@ func testArchive(t *testing.T, b ports.Backend, open func(t *testing.T) ports.Ba
 		}
 		if _, err := dst.Passkeys().ByCredentialID(ctx, want.Passkeys[0].CredentialID); err != nil {
 			t.Errorf("ByCredentialID in the target: %v", err)
+		}
+		if _, err := dst.Tokens().ConsumeReset(ctx, want.Tokens[0].Hash, "$argon2id$new", time.Now(), domain.Effects{}); err != nil {
+			t.Errorf("ConsumeReset of the moved token: %v", err)
 		}
 		other := createUser(t, dst)
 		p := newPasskey(t, other)

@@ -61,7 +61,7 @@ normalisation"). Writes nothing; exits 1 when there is something to decide.`,
 		synopsis: "authd export [--out FILE] [--events] [--batch N]",
 		about: `Write every account of the database AUTH_DATABASE_URL names, with what keeps it working
 (password hash, TOTP factors with their sealed secrets, recovery-code hashes, passkeys,
-live sessions with their refresh counters) and the generated secrets (signing and
+live sessions with their refresh counters, live one-time tokens) and the generated secrets (signing and
 refresh keys, the generated encryption key), as JSON Lines: a header, one record a
 line, an end record with the counts. The file is created with mode 0600: it holds
 every password hash and key. Progress shows on a terminal; the counts end on stderr.`,

@@ -20,6 +20,7 @@ type movedAccount struct {
 	email, password, secret string
 	access, refresh, first  string
 	recovery                []string
+	reset                   string // a password-reset token mailed by the source
 	key                     *webauthntest.Authenticator
 	passkey                 *webauthntest.Credential
 }
@@ -58,6 +59,9 @@ func setUpSource(t *testing.T, url string) movedAccount {
 	a.first = str(conf, "refresh_token")
 	rotated := s.expect(200, "POST", "/v1/auth/refresh", "", map[string]any{"refresh_token": a.first})
 	a.access, a.refresh = str(rotated, "access_token"), str(rotated, "refresh_token")
+	// A reset link mailed (logged) before the move, used after it.
+	s.expect(202, "POST", "/v1/auth/password/forgot", "", map[string]any{"email": a.email})
+	a.reset = s.linkToken("reset-password", a.email)
 	return a
 }
 
@@ -105,6 +109,13 @@ func checkTarget(t *testing.T, url string, a movedAccount) {
 	if got := str(s.expect(200, "GET", "/v1/auth/me", str(login, "access_token"), nil), "user", "email"); got != a.email {
 		t.Fatalf("passkey login on the target: %q, want %q", got, a.email)
 	}
+
+	// Last (it ends every session): the reset link the source mailed still works.
+	s.expect(204, "POST", "/v1/auth/password/reset", "", map[string]any{"token": a.reset, "new_password": "a whole new password"})
+	s.expect(401, "GET", "/v1/auth/me", str(login, "access_token"), nil)
+	if got := str(s.expect(401, "POST", "/v1/auth/login", "", map[string]any{"email": a.email, "password": "a whole new password"}), "code"); got != "mfa_required" {
+		t.Fatalf("login with the reset password: code %q, want mfa_required (the password is right, MFA is still on)", got)
+	}
 }
 
 // totpCode is the code of the base32 secret at `at`.
@@ -123,8 +134,8 @@ func totpCode(t *testing.T, secret string, at time.Time) string {
 
 // wantCounts is the closing line of a move of one such account: three generated
 // secrets (signing key, refresh key, encryption key), the user, its factor, its
-// codes, its passkey and its one live session.
-var wantCounts = regexp.MustCompile(`secret=3 user=1 factor=1 recovery_codes=1 passkey=1 session=1 event=0 skipped=0`)
+// codes, its passkey, its one live session and its live reset token.
+var wantCounts = regexp.MustCompile(`secret=3 user=1 factor=1 recovery_codes=1 passkey=1 session=1 token=1 event=0 skipped=0`)
 
 // TestCopyEveryPair copies an account from every backend to every other through
 // `authd copy` and checks on the target that tokens, password, TOTP and recovery
@@ -172,7 +183,7 @@ func TestExportImport(t *testing.T) {
 	a := setUpSource(t, src)
 	file := filepath.Join(t.TempDir(), "accounts.jsonl")
 	code, out, errOut := runCLI(t, map[string]string{"AUTH_DATABASE_URL": src}, "", "export", "--out", file, "--events")
-	if code != 0 || out != "" || !strings.Contains(errOut, "exported secret=3 user=1 factor=1 recovery_codes=1 passkey=1 session=1") {
+	if code != 0 || out != "" || !strings.Contains(errOut, "exported secret=3 user=1 factor=1 recovery_codes=1 passkey=1 session=1 token=1") {
 		t.Fatalf("export: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	info, err := os.Stat(file)
@@ -187,7 +198,7 @@ func TestExportImport(t *testing.T) {
 		t.Error("the export holds the password in the clear")
 	}
 	code, _, errOut = runCLI(t, map[string]string{"AUTH_DATABASE_URL": dst}, "", "import", "--in", file)
-	if code != 0 || !strings.Contains(errOut, "user=1 factor=1 recovery_codes=1 passkey=1 session=1") || strings.Contains(errOut, "event=0") {
+	if code != 0 || !strings.Contains(errOut, "user=1 factor=1 recovery_codes=1 passkey=1 session=1 token=1") || strings.Contains(errOut, "event=0") {
 		t.Fatalf("import: exit %d, stderr %q; want the account and its events", code, errOut)
 	}
 	checkTarget(t, dst, a)
