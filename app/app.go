@@ -70,6 +70,13 @@ type Config struct {
 	// account sign in, which creates the account (AUTH_PASSWORDLESS_SIGNUP).
 	Passwordless       bool
 	PasswordlessSignup bool
+	// RedirectURLs are the URLs a browser may be sent back to with an
+	// authorization code (AUTH_REDIRECT_URLS, ARCHITECTURE.md §10).
+	RedirectURLs domain.RedirectAllowList
+	// ProviderAutoLink names the identity providers whose verified e-mail
+	// addresses link an existing account at the first sign-in
+	// (AUTH_PROVIDER_<NAME>_AUTO_LINK, ARCHITECTURE.md §10).
+	ProviderAutoLink map[string]bool
 }
 
 // DefaultConfig returns the documented defaults (ARCHITECTURE.md §2, §4).
@@ -123,6 +130,11 @@ type Deps struct {
 	// that checks them. The passkey flows need both.
 	Passkeys ports.PasskeyStore
 	WebAuthn ports.WebAuthn
+	// Identities keeps linked external identities and provider flows;
+	// Providers speaks to the configured identity providers. Sign-in through
+	// providers needs both; nil Providers means none is configured.
+	Identities ports.IdentityStore
+	Providers  ports.Providers
 	// Identifiers normalises e-mail addresses and usernames; required.
 	Identifiers ports.Identifiers
 	Logger      *slog.Logger

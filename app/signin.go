@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/authd/authd/domain"
 )
@@ -24,7 +25,14 @@ type SignInRequestInput struct {
 	// PreferredLocales are the client's languages (Accept-Language), used for
 	// the mail when the address has no account yet.
 	PreferredLocales []string
-	Client           Client
+	// RedirectURI, CodeChallenge (S256) and State are optional, together: with
+	// them the mail's link, opened on the sign-in page, sends the browser back to
+	// RedirectURI with an authorization code (ARCHITECTURE.md §10).
+	RedirectURI         string
+	CodeChallenge       string
+	CodeChallengeMethod string
+	State               string
+	Client              Client
 }
 
 // SignInVerifyInput is a sign-in link's token, or an address with its code.
@@ -41,7 +49,10 @@ type SignInVerifyInput struct {
 // signInRequest is the payload of a sign-in request row.
 type signInRequest struct {
 	linkRequest
-	Locale string `json:"locale,omitempty"`
+	Locale        string `json:"locale,omitempty"`
+	RedirectURI   string `json:"redirect_uri,omitempty"`
+	CodeChallenge string `json:"code_challenge,omitempty"`
+	State         string `json:"state,omitempty"`
 }
 
 // passwordlessOn answers not_found while AUTH_PASSWORDLESS is off: the
@@ -64,13 +75,17 @@ func (a *App) RequestSignIn(ctx context.Context, in SignInRequestInput) error {
 	if err := validate(fe); err != nil {
 		return err
 	}
+	if err := a.checkSignInRedirect(in); err != nil {
+		return err
+	}
 	locale, _ := a.signUpLocale(SignUpInput{PreferredLocales: in.PreferredLocales})
 	d, err := a.mailDelivery(domain.LinkRequestSignIn, "", "")
 	if err != nil {
 		return err
 	}
 	r := signInRequest{linkRequest: linkRequest{Email: normalised, Given: in.Email, IP: in.Client.IP,
-		UserAgent: truncate(in.Client.UserAgent, 256)}, Locale: locale}
+		UserAgent: truncate(in.Client.UserAgent, 256)}, Locale: locale,
+		RedirectURI: in.RedirectURI, CodeChallenge: in.CodeChallenge, State: in.State}
 	if d.Payload, err = json.Marshal(r); err != nil {
 		return err
 	}
@@ -78,6 +93,26 @@ func (a *App) RequestSignIn(ctx context.Context, in SignInRequestInput) error {
 		return err
 	}
 	a.delivered(ctx)
+	return nil
+}
+
+// checkSignInRedirect checks a sign-in request's optional redirect: all of
+// redirect_uri (allow-listed), an S256 code_challenge and at most
+// domain.MaxStateLength of state, or none of them.
+func (a *App) checkSignInRedirect(in SignInRequestInput) error {
+	if in.RedirectURI == "" && in.CodeChallenge == "" && in.CodeChallengeMethod == "" && in.State == "" {
+		return nil
+	}
+	if err := a.checkRedirect(in.RedirectURI); err != nil {
+		return err
+	}
+	if err := checkCodeChallenge(in.CodeChallenge, in.CodeChallengeMethod); err != nil {
+		return err
+	}
+	if len(in.State) > domain.MaxStateLength || !utf8.ValidString(in.State) {
+		return validate(&domain.FieldError{Field: "state", Code: "too_long",
+			Message: fmt.Sprintf("The state is at most %d bytes of UTF-8.", domain.MaxStateLength)})
+	}
 	return nil
 }
 
@@ -113,7 +148,8 @@ func (a *App) serveSignInRequest(ctx context.Context, d domain.Delivery) error {
 			return err
 		}
 	}
-	if err := a.mailSignIn(ctx, email, userID, locale, fx); err != nil {
+	redirect := domain.SignInRedirect{URI: r.RedirectURI, CodeChallenge: r.CodeChallenge, State: r.State}
+	if err := a.mailSignIn(ctx, email, userID, locale, redirect, fx); err != nil {
 		a.Logger.ErrorContext(ctx, "storing a sign-in code failed", "user_id", userID, "err", err)
 		return err
 	}
@@ -122,7 +158,7 @@ func (a *App) serveSignInRequest(ctx context.Context, d domain.Delivery) error {
 
 // mailSignIn stores a fresh pair for email with the mail that carries it (link
 // token and code sealed together) and fx, in one store step.
-func (a *App) mailSignIn(ctx context.Context, email, userID, locale string, fx domain.Effects) error {
+func (a *App) mailSignIn(ctx context.Context, email, userID, locale string, redirect domain.SignInRedirect, fx domain.Effects) error {
 	b := make([]byte, oneTimeTokenBytes)
 	if _, err := a.Random.Read(b); err != nil {
 		return err
@@ -135,7 +171,7 @@ func (a *App) mailSignIn(ctx context.Context, email, userID, locale string, fx d
 	now := a.Clock.Now()
 	linkHash := HashToken(token)
 	c := &domain.SignInCode{Email: email, UserID: userID, Locale: locale, LinkHash: linkHash, CodeHash: signInCodeHash(linkHash, code),
-		CreatedAt: now, ExpiresAt: now.Add(domain.SignInCodeTTL)}
+		CreatedAt: now, ExpiresAt: now.Add(domain.SignInCodeTTL), Redirect: redirect}
 	d, err := a.mailDelivery(domain.MailSignIn, userID, token+" "+code)
 	if err != nil {
 		return err

@@ -90,17 +90,9 @@ func (a *App) failSignIn(ctx context.Context, c *domain.SignInCode, client Clien
 // signInWith logs in the account of a spent pair: found (or, with sign-up on,
 // made) by the address the pair was mailed to, activated when pending.
 func (a *App) signInWith(ctx context.Context, c *domain.SignInCode, in SignInVerifyInput) (*TokenPair, error) {
-	u, signedUp, err := a.signInAccount(ctx, c, in)
+	u, signedUp, err := a.signInReady(ctx, c, in)
 	if err != nil {
 		return nil, err
-	}
-	if u.Status == domain.StatusPending {
-		if u, err = a.activateBySignIn(ctx, u, in.Client); err != nil {
-			return nil, err
-		}
-	}
-	if err := u.CanLogIn(a.cfg.RequireActivation); err != nil {
-		return nil, a.loginFailed(ctx, in.Client, u.ID, err)
 	}
 	if u.MFAEnabled {
 		return nil, a.mfaRequired(ctx, u, []string{domain.AMREmail})
@@ -110,6 +102,24 @@ func (a *App) signInWith(ctx context.Context, c *domain.SignInCode, in SignInVer
 		data["signed_up"] = true
 	}
 	return a.openSessionAs(ctx, u, in.Client, []string{domain.AMREmail}, data)
+}
+
+// signInReady is the account a spent pair signs in, activated when pending,
+// checked that it may log in.
+func (a *App) signInReady(ctx context.Context, c *domain.SignInCode, in SignInVerifyInput) (*domain.User, bool, error) {
+	u, signedUp, err := a.signInAccount(ctx, c, in)
+	if err != nil {
+		return nil, false, err
+	}
+	if u.Status == domain.StatusPending {
+		if u, err = a.activateBySignIn(ctx, u, in.Client); err != nil {
+			return nil, false, err
+		}
+	}
+	if err := u.CanLogIn(a.cfg.RequireActivation); err != nil {
+		return nil, false, a.loginFailed(ctx, in.Client, u.ID, err)
+	}
+	return u, signedUp, nil
 }
 
 // signInAccount finds the account of the pair's address; a pair made for an

@@ -33,6 +33,7 @@ const (
 	CodeAAL2Required         Code = "aal2_required"
 	CodeInvalidCode          Code = "invalid_code"
 	CodeLastLoginMethod      Code = "last_login_method"
+	CodeProviderError        Code = "provider_error"
 	CodeForbidden            Code = "forbidden"
 	CodeNotFound             Code = "not_found"
 	CodePayloadTooLarge      Code = "payload_too_large"

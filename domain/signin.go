@@ -20,6 +20,18 @@ type SignInCode struct {
 	Attempts  int
 	CreatedAt time.Time
 	ExpiresAt time.Time
+	// Redirect is where the sign-in page sends the browser with an authorization
+	// code when the link is used there; zero when the requester gave none.
+	Redirect SignInRedirect
+}
+
+// SignInRedirect is the app's half of the authorization-code grant (§10), given
+// with a sign-in request: an allow-listed redirect URI, the S256 challenge of the
+// app's PKCE verifier, and the app's opaque state.
+type SignInRedirect struct {
+	URI           string
+	CodeChallenge string
+	State         string
 }
 
 // The limits of a sign-in pair.
@@ -27,4 +39,6 @@ const (
 	SignInCodeTTL         = 10 * time.Minute
 	SignInCodeMaxAttempts = 5
 	SignInCodeDigits      = 6
+	// MaxStateLength bounds, in bytes, the app's opaque state carried through a redirect.
+	MaxStateLength = 1024
 )

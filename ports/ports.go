@@ -161,6 +161,14 @@ type TokenStore interface {
 	// concurrent calls exactly one gets it. Returns token_invalid (gone,
 	// replaced or void) or token_expired.
 	ConsumeSignIn(ctx context.Context, email, linkHash string, now time.Time) (*domain.SignInCode, error)
+
+	// PutAuthCode stores an authorization code (ARCHITECTURE.md §10) and writes fx
+	// with it. Returns conflict when c.Hash is taken.
+	PutAuthCode(ctx context.Context, c *domain.AuthCode, fx domain.Effects) error
+	// ConsumeAuthCode deletes the code with that hash and returns it, single use:
+	// of N concurrent calls exactly one gets it. Returns token_invalid (unknown or
+	// used) or token_expired (the code is then deleted as well).
+	ConsumeAuthCode(ctx context.Context, hash string, now time.Time) (*domain.AuthCode, error)
 }
 
 // SecretStore keeps generated secrets (the default signing key, the refresh key) so
@@ -222,6 +230,7 @@ type Backend interface {
 	Outbox() Outbox
 	MFA() MFAStore
 	Passkeys() PasskeyStore
+	Identities() IdentityStore
 	// Ping returns unavailable when the database cannot be reached.
 	Ping(ctx context.Context) error
 	// Close releases connections.

@@ -175,7 +175,7 @@ type portCall struct {
 func portCalls() []portCall {
 	at := time.Unix(1700000000, 0)
 	noChange := func(*domain.User) (domain.Effects, error) { return domain.Effects{}, nil }
-	return append(append(mfaPortCalls(at), passkeyPortCalls(at)...), []portCall{
+	return append(append(append(mfaPortCalls(at), passkeyPortCalls(at)...), identityPortCalls(at)...), []portCall{
 		{"Users.Create", func(ctx context.Context, b ports.Backend) (any, error) {
 			return nil, b.Users().Create(ctx, &domain.User{}, domain.Effects{})
 		}},
@@ -263,6 +263,12 @@ func portCalls() []portCall {
 		{"Tokens.ConsumeSignIn", func(ctx context.Context, b ports.Backend) (any, error) {
 			return b.Tokens().ConsumeSignIn(ctx, "a@example.com", "h", at)
 		}},
+		{"Tokens.PutAuthCode", func(ctx context.Context, b ports.Backend) (any, error) {
+			return nil, b.Tokens().PutAuthCode(ctx, theAuthCode, domain.Effects{})
+		}},
+		{"Tokens.ConsumeAuthCode", func(ctx context.Context, b ports.Backend) (any, error) {
+			return b.Tokens().ConsumeAuthCode(ctx, "h", at)
+		}},
 		{"Secrets.Secret", func(ctx context.Context, b ports.Backend) (any, error) {
 			return b.Secrets().Secret(ctx, "k", []byte("candidate"))
 		}},
@@ -287,6 +293,7 @@ func TestPortCallsCoverEveryMethod(t *testing.T) {
 		"Outbox":      reflect.TypeFor[ports.Outbox](),
 		"MFA":         reflect.TypeFor[ports.MFAStore](),
 		"Passkeys":    reflect.TypeFor[ports.PasskeyStore](),
+		"Identities":  reflect.TypeFor[ports.IdentityStore](),
 	} {
 		for i := range typ.NumMethod() {
 			want[prefix+"."+typ.Method(i).Name] = true
@@ -460,6 +467,8 @@ func (t fakeTokens) ConsumeEmailChange(ctx context.Context, _ string, _ time.Tim
 
 var theSignIn = &domain.SignInCode{Email: "a@example.com", LinkHash: "h"}
 
+var theAuthCode = &domain.AuthCode{Hash: "h", UserID: "u"}
+
 func (t fakeTokens) PutSignIn(ctx context.Context, _ *domain.SignInCode, _ domain.Effects) error {
 	return t.f.do(ctx, "Tokens.PutSignIn")
 }
@@ -478,4 +487,12 @@ func (t fakeTokens) FailSignIn(ctx context.Context, _, _ string, _ domain.Effect
 
 func (t fakeTokens) ConsumeSignIn(ctx context.Context, _, _ string, _ time.Time) (*domain.SignInCode, error) {
 	return theSignIn, t.f.do(ctx, "Tokens.ConsumeSignIn")
+}
+
+func (t fakeTokens) PutAuthCode(ctx context.Context, _ *domain.AuthCode, _ domain.Effects) error {
+	return t.f.do(ctx, "Tokens.PutAuthCode")
+}
+
+func (t fakeTokens) ConsumeAuthCode(ctx context.Context, _ string, _ time.Time) (*domain.AuthCode, error) {
+	return theAuthCode, t.f.do(ctx, "Tokens.ConsumeAuthCode")
 }

@@ -161,6 +161,14 @@ func (t tokens) ConsumeSignIn(ctx context.Context, email, linkHash string, now t
 	})
 }
 
+func (t tokens) PutAuthCode(ctx context.Context, c *domain.AuthCode, fx domain.Effects) error {
+	return t.g.run(ctx, func(ctx context.Context) error { return t.s.PutAuthCode(ctx, c, fx) })
+}
+
+func (t tokens) ConsumeAuthCode(ctx context.Context, hash string, now time.Time) (*domain.AuthCode, error) {
+	return value(t.g, ctx, func(ctx context.Context) (*domain.AuthCode, error) { return t.s.ConsumeAuthCode(ctx, hash, now) })
+}
+
 func (t tokens) ConsumeEmailChange(ctx context.Context, hash string, now time.Time, fx domain.Effects) (*domain.User, error) {
 	return value(t.g, ctx, func(ctx context.Context) (*domain.User, error) {
 		return t.s.ConsumeEmailChange(ctx, hash, now, fx)

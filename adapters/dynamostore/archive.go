@@ -154,7 +154,7 @@ func (a *Archive) Restore(ctx context.Context, accts []domain.Account, skipConfl
 		if i == 0 {
 			items = append(items, effects...)
 		}
-		err := users.createWith(ctx, &acc.User, items)
+		err := users.createWith(ctx, &acc.User, nil, items)
 		switch {
 		case domain.IsCode(err, domain.CodeConflict), domain.IsCode(err, domain.CodeEmailTaken), domain.IsCode(err, domain.CodeUsernameTaken):
 			conflicts = append(conflicts, acc.User.ID)

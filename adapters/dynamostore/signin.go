@@ -34,6 +34,10 @@ type signInItem struct {
 	ExpiresAt time.Time `dynamodbav:"expires_at"`
 	ExpiresNS int64     `dynamodbav:"expires_ns"`
 	TTL       int64     `dynamodbav:"ttl"`
+	// The app's redirect (domain.SignInRedirect), absent when none was given.
+	RedirectURI   string `dynamodbav:"redirect_uri,omitempty"`
+	CodeChallenge string `dynamodbav:"code_challenge,omitempty"`
+	State         string `dynamodbav:"state,omitempty"`
 }
 
 // signInLinkItem points from a link hash to the address whose pair it was made for.
@@ -46,7 +50,8 @@ type signInLinkItem struct {
 
 func (it signInItem) code() *domain.SignInCode {
 	return &domain.SignInCode{Email: it.Email, UserID: it.UserID, Locale: it.Locale, LinkHash: it.LinkHash, CodeHash: it.CodeHash,
-		Attempts: int(it.Attempts), CreatedAt: it.CreatedAt, ExpiresAt: it.ExpiresAt}
+		Attempts: int(it.Attempts), CreatedAt: it.CreatedAt, ExpiresAt: it.ExpiresAt,
+		Redirect: domain.SignInRedirect{URI: it.RedirectURI, CodeChallenge: it.CodeChallenge, State: it.State}}
 }
 
 func errSignInInvalid() error {
@@ -79,7 +84,8 @@ func (tk *TokenStore) PutSignIn(ctx context.Context, c *domain.SignInCode, fx do
 	k, lk := signInKey(c.Email), signInLinkKey(c.LinkHash)
 	item := signInItem{PK: pkString(k), SK: skString(k), Email: c.Email, UserID: c.UserID, Locale: c.Locale, LinkHash: c.LinkHash,
 		CodeHash: c.CodeHash, Attempts: int64(c.Attempts), CreatedAt: c.CreatedAt.UTC(), ExpiresAt: c.ExpiresAt.UTC(),
-		ExpiresNS: c.ExpiresAt.UnixNano(), TTL: ttlOf(c.ExpiresAt)}
+		ExpiresNS: c.ExpiresAt.UnixNano(), TTL: ttlOf(c.ExpiresAt),
+		RedirectURI: c.Redirect.URI, CodeChallenge: c.Redirect.CodeChallenge, State: c.Redirect.State}
 	link := signInLinkItem{PK: pkString(lk), SK: skString(lk), Email: c.Email, TTL: ttlOf(c.ExpiresAt)}
 	err = s.transact(ctx, append([]types.TransactWriteItem{
 		s.put(item, "", nil, nil),

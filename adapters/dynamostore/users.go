@@ -37,16 +37,19 @@ func retryExhausted(op string) error {
 
 // Create writes the user, its guards and fx in one transaction.
 func (us *UserStore) Create(ctx context.Context, u *domain.User, fx domain.Effects) error {
-	return us.create(ctx, u, nil, fx)
+	return us.create(ctx, u, nil, nil, fx)
 }
 
 // CreatePending writes the user, its guards, its activation token (with its link
 // and current-token items) and fx in one transaction.
 func (us *UserStore) CreatePending(ctx context.Context, u *domain.User, activation *domain.OneTimeToken, fx domain.Effects) error {
-	return us.create(ctx, u, activation, fx)
+	return us.create(ctx, u, activation, nil, fx)
 }
 
-func (us *UserStore) create(ctx context.Context, u *domain.User, tok *domain.OneTimeToken, fx domain.Effects) error {
+// create writes the user, its guards, tok (when not nil) and fx in one
+// transaction; with ident (an account made by a provider) also the identity and
+// its guard, right after the user's guards: their failure answers conflict.
+func (us *UserStore) create(ctx context.Context, u *domain.User, tok *domain.OneTimeToken, ident *domain.Identity, fx domain.Effects) error {
 	s := us.s
 	effects, err := s.effectItems(fx)
 	if err != nil {
@@ -55,14 +58,15 @@ func (us *UserStore) create(ctx context.Context, u *domain.User, tok *domain.One
 	if tok != nil {
 		effects = append(s.tokenItems(tok), effects...)
 	}
-	return us.createWith(ctx, u, effects)
+	return us.createWith(ctx, u, ident, effects)
 }
 
-// createWith writes the user and its guards in one transaction with extra, the
-// items of whatever comes with the account (its token, its effects, or an
-// archive's factors, passkeys and sessions). Returns conflict when the id exists,
-// email_taken or username_taken.
-func (us *UserStore) createWith(ctx context.Context, u *domain.User, effects []types.TransactWriteItem) error {
+// createWith writes the user, its guards and ident (when not nil) in one
+// transaction with effects, the items of whatever else comes with the account
+// (its token and effects, or an archive's factors, passkeys and sessions).
+// Returns conflict when the id exists, email_taken, username_taken or
+// identity_taken.
+func (us *UserStore) createWith(ctx context.Context, u *domain.User, ident *domain.Identity, effects []types.TransactWriteItem) error {
 	s := us.s
 	guards := []guard{emailGuard(u.Email)}
 	if u.Username != "" {
@@ -75,6 +79,10 @@ func (us *UserStore) createWith(ctx context.Context, u *domain.User, effects []t
 		for i, g := range guards {
 			items = append(items, s.claim(g, u.ID, stale[i]))
 		}
+		identAt := len(items)
+		if ident != nil {
+			items = append(items, s.identityPuts(ident)...)
+		}
 		err := s.transact(ctx, append(items, effects...))
 		if err == nil {
 			return nil
@@ -85,6 +93,9 @@ func (us *UserStore) createWith(ctx context.Context, u *domain.User, effects []t
 		}
 		if failedAt(reasons, 0) {
 			return domain.Errorf(domain.CodeConflict, "A user with this id exists.")
+		}
+		if ident != nil && (failedAt(reasons, identAt) || failedAt(reasons, identAt+1)) {
+			return errIdentityTaken()
 		}
 		if err := us.resolveGuards(ctx, guards, reasons, 1, stale); err != nil {
 			return err
@@ -362,6 +373,12 @@ func (s *Store) ownedItems(ctx context.Context, op, userID string) ([]types.Tran
 		return nil, err
 	}
 	currents = append(currents, append(factors, recovery...)...)
+	// An identity's target is the PK of its (provider, subject) guard, which goes
+	// too.
+	identities, err := s.links(ctx, op, userID, identityPrefix)
+	if err != nil {
+		return nil, err
+	}
 	// A passkey's target is the PK of its credential-id guard, which goes too.
 	passkeys, err := s.links(ctx, op, userID, passkeyPrefix)
 	if err != nil {
@@ -370,6 +387,9 @@ func (s *Store) ownedItems(ctx context.Context, op, userID string) ([]types.Tran
 	var out []types.TransactWriteItem
 	for _, l := range passkeys {
 		out = append(out, s.del(itemKey(l.PK, l.SK)), s.del(itemKey(l.Target, "PASSKEYCRED")))
+	}
+	for _, l := range identities {
+		out = append(out, s.del(itemKey(l.PK, l.SK)), s.del(itemKey(l.Target, identityGuardSK)))
 	}
 	for _, l := range sessions {
 		out = append(out, s.del(itemKey(l.PK, l.SK)), s.del(sessionKey(l.Target)))

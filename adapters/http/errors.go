@@ -34,6 +34,7 @@ var statusOf = map[domain.Code]int{
 	domain.CodeAAL2Required:         http.StatusForbidden,
 	domain.CodeInvalidCode:          http.StatusUnauthorized,
 	domain.CodeLastLoginMethod:      http.StatusConflict,
+	domain.CodeProviderError:        http.StatusBadGateway,
 	domain.CodeForbidden:            http.StatusForbidden,
 	domain.CodeNotFound:             http.StatusNotFound,
 	domain.CodePayloadTooLarge:      http.StatusRequestEntityTooLarge,
@@ -70,6 +71,10 @@ type problem struct {
 	// (ARCHITECTURE.md §8), taken from the error's Extensions.
 	MFAToken string   `json:"mfa_token,omitempty"`
 	Methods  []string `json:"methods,omitempty"`
+	// OAuthError is RFC 6749 §5.2's error code, on the token endpoint's refusals
+	// (its error_description is Detail).
+	OAuthError       string `json:"error,omitempty"`
+	ErrorDescription string `json:"error_description,omitempty"`
 }
 
 // fiberCodes translates the errors Fiber raises on its own (no route, wrong method,
@@ -117,7 +122,7 @@ func (w errorWriter) handle(c *fiber.Ctx, err error) error {
 	if retryAfter > 0 {
 		c.Set(fiber.HeaderRetryAfter, strconv.FormatInt(int64(math.Ceil(retryAfter.Seconds())), 10))
 	}
-	if challenge := bearerChallenge(p.Code); challenge != "" {
+	if challenge := bearerChallenge(p.Code); challenge != "" && p.OAuthError == "" {
 		c.Set(fiber.HeaderWWWAuthenticate, challenge)
 	}
 	if p.Status == http.StatusMethodNotAllowed && w.routes != nil {
@@ -154,6 +159,9 @@ func (w errorWriter) problemFor(c *fiber.Ctx, err error) (problem, time.Duration
 		if code == domain.CodeMFARequired {
 			p.MFAToken, _ = de.Extensions["mfa_token"].(string)
 			p.Methods, _ = de.Extensions["methods"].([]string)
+		}
+		if oe, ok := de.Extensions["error"].(string); ok && code != domain.CodeInternal {
+			p.OAuthError, p.ErrorDescription = oe, detail
 		}
 		return p, retry
 	case errors.As(err, &fe):

@@ -173,6 +173,8 @@ type envSetup struct {
 	// tokens, when not nil, wraps the backend's token store (one that holds its
 	// writes, say).
 	tokens func(ports.TokenStore) ports.TokenStore
+	// providers are the identity providers (none when nil).
+	providers ports.Providers
 }
 
 // newEnvWith is newEnv with the choices of s.
@@ -238,6 +240,7 @@ func newEnvWith(t testing.TB, backend string, s envSetup) *env {
 		Events: b.Events(), Outbox: b.Outbox(), Sealer: testSealer(t),
 		MFA: b.MFA(), OTP: totp.New(),
 		Passkeys: b.Passkeys(), WebAuthn: relyingParty,
+		Identities: b.Identities(), Providers: s.providers,
 		Hasher:        useHasher,
 		AccessTokens:  issuer,
 		RefreshTokens: codec,
@@ -444,6 +447,9 @@ type problem struct {
 		Field string `json:"field"`
 		Code  string `json:"code"`
 	} `json:"errors"`
+	// Error and ErrorDescription are the token endpoint's OAuth members.
+	Error            string `json:"error"`
+	ErrorDescription string `json:"error_description"`
 }
 
 // expect fails unless r has the given status and, for an error, the given code.

@@ -87,7 +87,8 @@ func jsonKind(kind string) string {
 
 // requireJSON answers 415 to a request that carries a body in anything but JSON.
 // Bodiless requests pass whatever their Content-Type says, so a logout with no body
-// or a preflight is never refused.
+// or a preflight is never refused. The routes of formRoutes take a form's
+// encoding as well.
 func requireJSON(c *fiber.Ctx) error {
 	switch c.Method() {
 	case fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch, fiber.MethodDelete:
@@ -95,6 +96,9 @@ func requireJSON(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	if len(c.Body()) == 0 || isJSONMedia(c.Get(fiber.HeaderContentType)) {
+		return c.Next()
+	}
+	if formRoutes[c.Path()] && isFormMedia(c.Get(fiber.HeaderContentType)) {
 		return c.Next()
 	}
 	return domain.Errorf(domain.CodeUnsupportedMediaType, "The request body must be application/json.")
@@ -108,4 +112,14 @@ func isJSONMedia(contentType string) bool {
 		return false
 	}
 	return mt == fiber.MIMEApplicationJSON || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+}
+
+// formRoutes take application/x-www-form-urlencoded too: the token endpoint, as
+// RFC 6749 §4.1.3 has it, so OAuth client libraries work unchanged.
+var formRoutes = map[string]bool{"/v1/auth/token": true}
+
+// isFormMedia reports whether a Content-Type is application/x-www-form-urlencoded.
+func isFormMedia(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == fiber.MIMEApplicationForm
 }

@@ -26,6 +26,10 @@ type pageData struct {
 	Title string
 	Token string
 	Nonce string
+	// Ready and Message are the sign-in page's: the link can be used here, or
+	// why not.
+	Ready   bool
+	Message string
 }
 
 func activationPage(c *fiber.Ctx) error {
@@ -39,21 +43,26 @@ func resetPage(c *fiber.Ctx) error {
 // renderPage renders a token page. A link without a token still gets the page (400),
 // which tells the user the link is incomplete instead of showing a JSON error.
 func renderPage(c *fiber.Ctx, name, title string) error {
+	status := fiber.StatusOK
+	if c.Query("token") == "" {
+		status = fiber.StatusBadRequest
+	}
+	return writePage(c, status, name, pageData{Title: title, Token: c.Query("token")})
+}
+
+// writePage renders the page name with data and a fresh script nonce.
+func writePage(c *fiber.Ctx, status int, name string, data pageData) error {
 	nonce, err := newNonce()
 	if err != nil {
 		return err
 	}
+	data.Nonce = nonce
 	var buf bytes.Buffer
-	data := pageData{Title: title, Token: c.Query("token"), Nonce: nonce}
 	if err := pages.ExecuteTemplate(&buf, name, data); err != nil {
 		return err
 	}
 	setPageHeaders(c, nonce)
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	status := fiber.StatusOK
-	if data.Token == "" {
-		status = fiber.StatusBadRequest
-	}
 	return c.Status(status).Send(buf.Bytes())
 }
 

@@ -186,10 +186,12 @@ func New(a *app.App, opts Options) *fiber.App {
 	r.add(fiber.MethodPatch, "/v1/users/:id", auth, h.updateUser)
 	r.add(fiber.MethodDelete, "/v1/users/:id", auth, h.deleteUser)
 	r.add(fiber.MethodPost, "/v1/users/:id/activate", auth, h.adminActivate)
-	h.mfaRoutes(r, auth, rl)     // mfa.go
-	h.emailRoutes(r, auth, rl)   // email.go
-	h.passkeyRoutes(r, auth, rl) // passkeys.go
-	h.signInRoutes(r, rl)        // signin.go
+	h.mfaRoutes(r, auth, rl)      // mfa.go
+	h.emailRoutes(r, auth, rl)    // email.go
+	h.passkeyRoutes(r, auth, rl)  // passkeys.go
+	h.signInRoutes(r, rl)         // signin.go
+	h.tokenRoutes(r, rl)          // token.go
+	h.providerRoutes(r, auth, rl) // providers.go
 
 	r.add(fiber.MethodGet, "/activate", activationPage)
 	r.add(fiber.MethodGet, "/reset-password", resetPage)

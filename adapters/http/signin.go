@@ -1,9 +1,12 @@
 package httpapi
 
 import (
+	"errors"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/authd/authd/app"
+	"github.com/authd/authd/domain"
 )
 
 // Sign-in by mail (ARCHITECTURE.md §11), when AUTH_PASSWORDLESS is on; off, both
@@ -13,6 +16,18 @@ import (
 func (h *handlers) signInRoutes(r router, rl RateLimits) {
 	r.add(fiber.MethodPost, "/v1/auth/otp", limit(rl.Forgot), h.requestSignIn)
 	r.add(fiber.MethodPost, "/v1/auth/otp/verify", limit(rl.Login), h.verifySignIn)
+	r.add(fiber.MethodPost, "/v1/auth/otp/authorize", limit(rl.Login), h.authorizeSignIn)
+	r.add(fiber.MethodGet, "/sign-in", h.signInPage)
+}
+
+// signInRequest asks for a sign-in mail, optionally naming the app the link
+// should end at (ARCHITECTURE.md §10's authorization-code grant).
+type signInRequest struct {
+	Email               string `json:"email"`
+	RedirectURI         string `json:"redirect_uri"`
+	CodeChallenge       string `json:"code_challenge"`
+	CodeChallengeMethod string `json:"code_challenge_method"`
+	State               string `json:"state"`
 }
 
 // signInVerifyRequest is a sign-in link's token, or an address with its code.
@@ -24,12 +39,14 @@ type signInVerifyRequest struct {
 
 // requestSignIn answers 202 whether or not the address has an account.
 func (h *handlers) requestSignIn(c *fiber.Ctx) error {
-	var req emailRequest
+	var req signInRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
 	if err := h.app.RequestSignIn(c.UserContext(), app.SignInRequestInput{
-		Email: req.Email, PreferredLocales: acceptLanguages(c.Get(fiber.HeaderAcceptLanguage)), Client: client(c),
+		Email: req.Email, PreferredLocales: acceptLanguages(c.Get(fiber.HeaderAcceptLanguage)),
+		RedirectURI: req.RedirectURI, CodeChallenge: req.CodeChallenge, CodeChallengeMethod: req.CodeChallengeMethod, State: req.State,
+		Client: client(c),
 	}); err != nil {
 		return err
 	}
@@ -50,4 +67,68 @@ func (h *handlers) verifySignIn(c *fiber.Ctx) error {
 		return err
 	}
 	return sendTokens(c, pair)
+}
+
+type tokenOnlyRequest struct {
+	Token string `json:"token"`
+}
+
+type redirectBody struct {
+	RedirectTo string `json:"redirect_to"`
+}
+
+// authorizeSignIn is the sign-in page's button: it spends the link and answers
+// where the browser goes next — the app's redirect_uri with a code, or with the
+// error once the redirect is known. A problem document means there is nowhere
+// to send the browser; the page shows it.
+func (h *handlers) authorizeSignIn(c *fiber.Ctx) error {
+	var req tokenOnlyRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	to, err := h.app.RedeemSignInLink(c.UserContext(), req.Token, client(c))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return sendJSON(c, fiber.StatusOK, redirectBody{RedirectTo: to})
+}
+
+// signInPage is where a sign-in mail's link lands. It spends nothing; it says
+// whether the link can be used here (see app.SignInLink) and, if so, offers the
+// button that does.
+func (h *handlers) signInPage(c *fiber.Ctx) error {
+	const title = "Sign in"
+	token := c.Query("token")
+	if token == "" {
+		return writePage(c, fiber.StatusBadRequest, "sign_in.html.tmpl", pageData{Title: title})
+	}
+	err := h.app.SignInLink(c.UserContext(), token)
+	var de *domain.Error
+	switch {
+	case err == nil:
+		return writePage(c, fiber.StatusOK, "sign_in.html.tmpl", pageData{Title: title, Token: token, Ready: true})
+	case !errors.As(err, &de):
+		return err
+	}
+	msg := de.Message
+	switch {
+	case de.Code == domain.CodeTokenInvalid:
+		msg = "This sign-in link is no longer valid: it was used already, or a newer one was sent. Ask the app for a new one."
+	case de.Code == domain.CodeTokenExpired:
+		msg = "This sign-in link has expired; links last 10 minutes. Ask the app for a new one."
+	case de.Code == domain.CodeValidationFailed && len(de.Fields) > 0:
+		msg = de.Fields[0].Message
+		if de.Fields[0].Code == "not_allowed" {
+			msg = "The app this link was made for is no longer allowed to receive sign-ins here. Type the code from the same mail into the app instead."
+		}
+	case de.Code == domain.CodeNotFound:
+	default:
+		return err
+	}
+	status := fiber.StatusBadRequest
+	if de.Code == domain.CodeNotFound {
+		status = fiber.StatusNotFound
+	}
+	return writePage(c, status, "sign_in.html.tmpl", pageData{Title: title, Message: msg})
 }

@@ -28,6 +28,8 @@ var purgeTables = []purgeTable{
 	{"mfa_tokens", "hash", ""},
 	{"webauthn_ceremonies", "hash", ""},
 	{"sign_in_codes", "email", ""},
+	{"auth_codes", "hash", ""},
+	{"provider_flows", "hash", ""},
 }
 
 // PurgeExpired deletes the sessions, one-time tokens and login-attempt counts whose

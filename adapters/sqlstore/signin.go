@@ -21,11 +21,16 @@ type signInRow struct {
 	Attempts  int64     `bun:"attempts"`
 	CreatedAt time.Time `bun:"created_at"`
 	ExpiresAt time.Time `bun:"expires_at"`
+	// The app's redirect (domain.SignInRedirect), '' when none was given.
+	RedirectURI   string `bun:"redirect_uri"`
+	CodeChallenge string `bun:"code_challenge"`
+	State         string `bun:"state"`
 }
 
 func (r *signInRow) domain() *domain.SignInCode {
 	return &domain.SignInCode{Email: r.Email, UserID: r.UserID, Locale: r.Locale, LinkHash: r.LinkHash, CodeHash: r.CodeHash,
-		Attempts: int(r.Attempts), CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC()}
+		Attempts: int(r.Attempts), CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(),
+		Redirect: domain.SignInRedirect{URI: r.RedirectURI, CodeChallenge: r.CodeChallenge, State: r.State}}
 }
 
 func errSignInInvalid() error {
@@ -52,7 +57,8 @@ func judgeSignIn(r *signInRow, now time.Time) (*domain.SignInCode, error) {
 // more than one, and never none after a request that was answered.
 func (tk *TokenStore) PutSignIn(ctx context.Context, c *domain.SignInCode, fx domain.Effects) error {
 	row := &signInRow{Email: c.Email, UserID: c.UserID, Locale: c.Locale, LinkHash: c.LinkHash, CodeHash: c.CodeHash,
-		Attempts: int64(c.Attempts), CreatedAt: ts(c.CreatedAt), ExpiresAt: ts(c.ExpiresAt)}
+		Attempts: int64(c.Attempts), CreatedAt: ts(c.CreatedAt), ExpiresAt: ts(c.ExpiresAt),
+		RedirectURI: c.Redirect.URI, CodeChallenge: c.Redirect.CodeChallenge, State: c.Redirect.State}
 	return tk.s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewDelete().Model((*signInRow)(nil)).Where("email = ?", c.Email).Exec(ctx); err != nil {
 			return err

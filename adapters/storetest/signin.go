@@ -17,13 +17,16 @@ func testSignIn(t *testing.T, b ports.Backend, _ func(t *testing.T) ports.Backen
 		t.Helper()
 		c := &domain.SignInCode{Email: email, UserID: userID, Locale: "es-ES", LinkHash: newID(t), CodeHash: newID(t),
 			CreatedAt: base, ExpiresAt: base.Add(domain.SignInCodeTTL)}
+		if userID != "" { // a pair with the app's redirect; the one without an account has none
+			c.Redirect = domain.SignInRedirect{URI: "https://app.example.com/cb?x=1", CodeChallenge: newID(t), State: "st ate/" + newID(t)}
+		}
 		noErr(t, "PutSignIn", tk.PutSignIn(ctx, c, fx))
 		return c
 	}
 	same := func(t *testing.T, what string, got *domain.SignInCode, err error, want *domain.SignInCode) {
 		t.Helper()
 		if err != nil || got.Email != want.Email || got.UserID != want.UserID || got.Locale != want.Locale || got.LinkHash != want.LinkHash ||
-			got.CodeHash != want.CodeHash || got.Attempts != 0 || !got.CreatedAt.Equal(base) ||
+			got.CodeHash != want.CodeHash || got.Attempts != 0 || got.Redirect != want.Redirect || !got.CreatedAt.Equal(base) ||
 			!got.ExpiresAt.Equal(want.ExpiresAt) || got.ExpiresAt.Location() != want.ExpiresAt.UTC().Location() {
 			t.Fatalf("%s = %+v, %v; want %+v", what, got, err, want)
 		}

@@ -87,6 +87,14 @@ type Config struct {
 	// PasswordlessSignup lets it create the account of an unknown address.
 	Passwordless       bool `env:"PASSWORDLESS" envDefault:"false"`
 	PasswordlessSignup bool `env:"PASSWORDLESS_SIGNUP" envDefault:"false"`
+	// RedirectURLs are the exact URLs a browser may be sent back to with an
+	// authorization code (ARCHITECTURE.md §10): after a provider, after a
+	// sign-in link.
+	RedirectURLs []string `env:"REDIRECT_URLS"`
+	// Providers are the external identity providers (ARCHITECTURE.md §10): the
+	// names come from AUTH_PROVIDERS, each one's settings from its
+	// AUTH_PROVIDER_<NAME>_* variables (see providers.go).
+	Providers ProviderList `env:"PROVIDERS"`
 	// The passkey relying party (ARCHITECTURE.md §9): its id (a registrable
 	// domain; default the host of PublicURL), its name, and the origins whose
 	// pages may run ceremonies (default the origin of PublicURL).
@@ -208,6 +216,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		}
 	}
 	cfg.normalize()
+	errs = append(errs, cfg.Providers.load(lookup, cfg.PublicURL)...)
 	errs = append(errs, cfg.validate(failed)...)
 	if len(errs) > 0 {
 		return Config{}, errors.Join(errs...)
@@ -226,6 +235,7 @@ func (c *Config) normalize() {
 	c.JWTKeys = trimList(c.JWTKeys)
 	c.WebhookEvents = trimList(c.WebhookEvents)
 	c.WebAuthnOrigins = trimList(c.WebAuthnOrigins)
+	c.RedirectURLs = trimList(c.RedirectURLs)
 	// The passkey relying party follows the public URL unless set. An IP
 	// address cannot be an RP ID (WebAuthn §5.1.4): then passkeys stay off
 	// until AUTH_WEBAUTHN_RP_ID names a domain.
@@ -267,6 +277,8 @@ func (c Config) AppConfig() app.Config {
 	a.AdminRequireMFA = c.AdminRequireMFA
 	a.Passwordless = c.Passwordless
 	a.PasswordlessSignup = c.PasswordlessSignup
+	a.RedirectURLs, _ = domain.ParseRedirectAllowList(c.RedirectURLs) // validated at load
+	a.ProviderAutoLink = c.Providers.autoLink()
 	a.Webhooks = c.WebhookURL != ""
 	a.WebhookEvents = c.WebhookEvents
 	a.DeliveryMaxAge = c.DeliveryMaxAge

@@ -151,6 +151,9 @@ func (c *Config) validate(failed map[string]bool) []error {
 		}
 	}
 	positive("AUTH_SMTP_TIMEOUT", c.SMTPTimeout)
+	if _, err := domain.ParseRedirectAllowList(c.RedirectURLs); err != nil {
+		check("AUTH_REDIRECT_URLS", err)
+	}
 	if c.PasswordlessSignup && !c.Passwordless {
 		check("AUTH_PASSWORDLESS_SIGNUP", errors.New("needs AUTH_PASSWORDLESS=true: sign-up by mail is part of sign-in by mail"))
 	}

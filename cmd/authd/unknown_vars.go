@@ -41,7 +41,7 @@ func unknownVars(environ []string, fromDotenv map[string]bool) []unknownVar {
 	seen := map[string]bool{}
 	for _, kv := range environ {
 		name, _, _ := strings.Cut(kv, "=")
-		if !strings.HasPrefix(name, envPrefix) || strings.HasPrefix(name, testVarPrefix) || isKnown[name] || seen[name] {
+		if !strings.HasPrefix(name, envPrefix) || strings.HasPrefix(name, testVarPrefix) || isKnown[name] || isProviderVar(name) || seen[name] {
 			continue
 		}
 		seen[name] = true

@@ -79,8 +79,10 @@ func TestREADMEWalkthrough(t *testing.T) {
 		// the README's server runs on localhost:8080, whose defaults these are.
 		"AUTH_WEBAUTHN_RP_ID":   "localhost",
 		"AUTH_WEBAUTHN_ORIGINS": "http://localhost:8080",
-		// As the README starts it: with sign-in by mail on.
-		"AUTH_PASSWORDLESS": "true",
+		// As the README starts it: with sign-in by mail on, ending at an app on
+		// 127.0.0.1 if asked.
+		"AUTH_PASSWORDLESS":  "true",
+		"AUTH_REDIRECT_URLS": "http://127.0.0.1/callback",
 	}
 	logFile, err := os.Create(logPath)
 	if err != nil {

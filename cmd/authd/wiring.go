@@ -20,6 +20,7 @@ import (
 	"github.com/authd/authd/adapters/jwt"
 	"github.com/authd/authd/adapters/metrics"
 	"github.com/authd/authd/adapters/notify"
+	"github.com/authd/authd/adapters/oidc"
 	"github.com/authd/authd/adapters/totp"
 	"github.com/authd/authd/adapters/webauthn"
 	"github.com/authd/authd/adapters/webhook"
@@ -57,6 +58,9 @@ type Main struct {
 	stopDispatch context.CancelFunc
 	dispatched   chan struct{}
 	metrics      *metricsServer
+	// providers are the identity providers, nil when none is configured; Close
+	// stops their discovery retries.
+	providers *oidc.Providers
 }
 
 // Open opens the database (migrating it unless AUTH_MIGRATE_ON_START=false), loads or
@@ -135,6 +139,14 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Main, err er
 		relyingParty = rp
 	}
 
+	// Identity providers are discovered in the background: one that is down at
+	// start answers provider_error until it is reached, and authd serves.
+	var providers ports.Providers
+	if len(cfg.Providers) > 0 {
+		m.providers = oidc.New(cfg.Providers.oidcConfigs(), oidc.Options{Logger: logger})
+		providers = m.providers
+	}
+
 	appCfg := cfg.AppConfig()
 	appCfg.AsyncNotify = true
 	m.App = app.New(app.Deps{
@@ -160,6 +172,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Main, err er
 		OTP:                 totp.New(),
 		Passkeys:            backend.Passkeys(),
 		WebAuthn:            relyingParty,
+		Identities:          backend.Identities(),
+		Providers:           providers,
 	}, appCfg)
 
 	m.HTTP = httpapi.New(m.App, httpapi.Options{
@@ -317,6 +331,9 @@ func (m *Main) Close(ctx context.Context) error {
 	if m.stopDispatch != nil {
 		m.stopDispatch()
 		<-m.dispatched
+	}
+	if m.providers != nil {
+		m.providers.Close()
 	}
 	if m.Backend != nil {
 		if err := m.Backend.Close(); err != nil {
