@@ -15,6 +15,9 @@ type Archive interface {
 	// Accounts returns the accounts of users, in the same order, each with its
 	// factors, recovery-code hashes, passkeys and the sessions live at now.
 	Accounts(ctx context.Context, users []domain.User, now time.Time) ([]domain.Account, error)
+	// Count returns how many accounts the store holds, for a progress display's
+	// total.
+	Count(ctx context.Context) (int64, error)
 	// Secrets returns every stored generated secret, in name order.
 	Secrets(ctx context.Context) ([]domain.Secret, error)
 	// Restore writes accts as they are — ids, hashes, sealed secrets, counters and

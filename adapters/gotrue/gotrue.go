@@ -38,10 +38,9 @@ type User struct {
 
 // Reader pages through auth.users in id order.
 type Reader struct {
-	db     *sql.DB
-	query  string
-	after  string
-	closed bool
+	db    *sql.DB
+	query string
+	after string
 }
 
 // Open connects to the GoTrue database url (postgres://…) and checks that it
@@ -127,6 +126,15 @@ func (r *Reader) Next(ctx context.Context, limit int) ([]User, error) {
 		r.after = out[len(out)-1].ID
 	}
 	return out, nil
+}
+
+// Count returns the number of rows of auth.users, for a progress display.
+func (r *Reader) Count(ctx context.Context) (int64, error) {
+	var n int64
+	if err := r.db.QueryRowContext(ctx, `SELECT count(*) FROM auth.users`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("gotrue: count auth.users: %w", err)
+	}
+	return n, nil
 }
 
 // Close releases the connection.

@@ -82,6 +82,15 @@ func (a *Archive) Accounts(ctx context.Context, users []domain.User, now time.Ti
 	return out, nil
 }
 
+// Count counts the users table.
+func (a *Archive) Count(ctx context.Context) (int64, error) {
+	n, err := a.s.db.NewSelect().Model((*userRow)(nil)).Count(ctx)
+	if err != nil {
+		return 0, translate(err)
+	}
+	return int64(n), nil
+}
+
 // Secrets reads the secrets table.
 func (a *Archive) Secrets(ctx context.Context) ([]domain.Secret, error) {
 	var rows []secretRow

@@ -232,6 +232,20 @@ func testArchive(t *testing.T, b ports.Backend, open func(t *testing.T) ports.Ba
 		sameAccount(t, &got, &want)
 	})
 
+	t.Run("count", func(t *testing.T) {
+		dst := open(t)
+		da := archiveOf(t, dst)
+		if n, err := da.Count(ctx); err != nil || n != 0 {
+			t.Fatalf("Count of an empty store = %d, %v; want 0", n, err)
+		}
+		for range 3 {
+			createUser(t, dst)
+		}
+		if n, err := da.Count(ctx); err != nil || n != 3 {
+			t.Fatalf("Count = %d, %v; want 3", n, err)
+		}
+	})
+
 	t.Run("secrets are listed in name order", func(t *testing.T) {
 		dst := open(t)
 		for _, n := range []string{"zeta", "alpha"} {

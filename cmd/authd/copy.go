@@ -48,7 +48,11 @@ func copyCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		defer dst.Close()
 		r := newRestorer(dst, m, stderr)
-		bar := newProgress(stderr, "copying")
+		total, err := src.Archive().Count(ctx)
+		if err != nil {
+			return describe(err)
+		}
+		bar := newProgress(stderr, "copying", total)
 		secrets, err := copyInto(ctx, src, dst, m, r, bar, stderr)
 		if err == nil {
 			err = r.Flush(ctx)
@@ -87,6 +91,7 @@ func copyInto(ctx context.Context, src, dst archiver, m *moveFlags, r *app.Resto
 	if err != nil || !m.events {
 		return counts, err
 	}
+	bar.Events()
 	return counts, app.ExportEvents(ctx, src.Events(), m.batch, func(events []domain.Event) error {
 		for _, e := range events {
 			if err := r.AddEvent(ctx, e); err != nil {

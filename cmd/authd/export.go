@@ -56,7 +56,11 @@ func exportCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		if err != nil {
 			return err
 		}
-		bar := newProgress(stderr, "exporting")
+		total, err := src.Archive().Count(ctx)
+		if err != nil {
+			return describe(err)
+		}
+		bar := newProgress(stderr, "exporting", total)
 		if err := exportTo(ctx, src, m, aw, bar); err != nil {
 			bar.Clear()
 			return describe(err)
@@ -98,6 +102,7 @@ func exportTo(ctx context.Context, src archiver, m *moveFlags, aw *archivefile.W
 	if err != nil || !m.events {
 		return err
 	}
+	bar.Events()
 	return app.ExportEvents(ctx, src.Events(), m.batch, func(events []domain.Event) error {
 		for _, e := range events {
 			if err := aw.Event(e); err != nil {

@@ -20,6 +20,11 @@ func importGoTrue(ctx context.Context, url string, r *app.Restorer, bar *progres
 		return 0, err
 	}
 	defer src.Close()
+	total, err := src.Count(ctx)
+	if err != nil {
+		return 0, err
+	}
+	bar.Total(total)
 	norm := identifiers.New()
 	email := func(raw string) (string, error) {
 		e, ferr := norm.Email("email", raw)

@@ -45,12 +45,13 @@ func importCommand(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		defer dst.Close()
 		r := newRestorer(dst, m, stderr)
 		r.Check = accountCheck()
+		total := int64(-1)
 		if *in != "" && *in != "-" {
-			if err := checkArchive(*in, r.Check); err != nil {
+			if total, err = checkArchive(*in, r.Check); err != nil {
 				return fmt.Errorf("%s: %w (nothing was imported)", *in, describe(err))
 			}
 		}
-		bar := newProgress(stderr, "importing")
+		bar := newProgress(stderr, "importing", total)
 		var secrets archivefile.Counts
 		if *gotrue != "" {
 			var left int64
@@ -84,28 +85,29 @@ func importCommand(ctx context.Context, args []string, stdin io.Reader, stdout, 
 // checkArchive reads the whole archive at path once without writing anything,
 // so that a damaged file or an account authd would refuse stops the import before
 // its first batch.
-func checkArchive(path string, check func(*domain.Account) error) error {
+func checkArchive(path string, check func(*domain.Account) error) (accounts int64, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer f.Close()
 	ar, err := archivefile.NewReader(f)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	for {
 		it, err := ar.Next()
 		if errors.Is(err, io.EOF) {
-			return nil
+			return accounts, nil
 		}
 		if err != nil {
-			return err
+			return accounts, err
 		}
 		if it.Account != nil {
 			if err := check(it.Account); err != nil {
-				return err
+				return accounts, err
 			}
+			accounts++
 		}
 	}
 }
@@ -137,6 +139,7 @@ func importArchive(ctx context.Context, src io.Reader, dst archiver, r *app.Rest
 		return nil, err
 	}
 	secrets := archivefile.Counts{}
+	events := false
 	for {
 		it, err := ar.Next()
 		if errors.Is(err, io.EOF) {
@@ -152,14 +155,21 @@ func importArchive(ctx context.Context, src io.Reader, dst archiver, r *app.Rest
 			}
 			secrets[archivefile.KindSecret]++
 		case it.Account != nil:
-			err = r.Add(ctx, *it.Account)
+			if err = r.Add(ctx, *it.Account); err == nil {
+				bar.Add(1)
+			}
 		case it.Event != nil:
-			err = r.AddEvent(ctx, *it.Event)
+			if !events {
+				bar.Events()
+				events = true
+			}
+			if err = r.AddEvent(ctx, *it.Event); err == nil {
+				bar.Add(1)
+			}
 		}
 		if err != nil {
 			return secrets, err
 		}
-		bar.Add(1)
 	}
 }
 

@@ -9,9 +9,9 @@ import (
 	"golang.org/x/term"
 )
 
-// progress shows records done and records per second on a terminal, and nothing
-// at all when w is not one (a pipe, a file, a CI log): there only the closing
-// counts are written.
+// progress shows accounts done of the total and accounts per second on a
+// terminal, and nothing at all when w is not one (a pipe, a file, a CI log):
+// there only the closing counts are written.
 type progress struct {
 	bar *progressbar.ProgressBar
 	w   io.Writer
@@ -23,26 +23,46 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// newProgress returns the progress display of one command on w.
-func newProgress(w io.Writer, what string) *progress {
+// newProgress returns the progress display of one command on w, out of total
+// accounts (-1 when unknown: a spinner then).
+func newProgress(w io.Writer, what string, total int64) *progress {
 	if !isTerminal(w) {
 		return &progress{}
 	}
-	return &progress{w: w, bar: progressbar.NewOptions64(-1,
+	return &progress{w: w, bar: progressbar.NewOptions64(total,
 		progressbar.OptionSetWriter(w),
 		progressbar.OptionSetDescription(what),
 		progressbar.OptionShowCount(),
 		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("records"),
+		progressbar.OptionSetItsString("accounts"),
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionSpinnerType(14),
 	)}
 }
 
-// Add counts n more records.
+// Total sets the number of accounts expected, once it is known.
+func (p *progress) Total(n int64) {
+	if p.bar != nil {
+		p.bar.ChangeMax64(n)
+	}
+}
+
+// Add counts n more accounts (or events).
 func (p *progress) Add(n int) {
 	if p.bar != nil {
 		_ = p.bar.Add(n)
+	}
+}
+
+// Events turns the display into a spinner of the audit events that follow the
+// accounts.
+func (p *progress) Events() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+		_, _ = io.WriteString(p.w, "\n")
+		p.bar.Reset()
+		p.bar.ChangeMax64(-1)
+		p.bar.Describe("events")
 	}
 }
 
