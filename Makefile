@@ -22,7 +22,7 @@ BENCHSTAT_VERSION ?= v0.0.0-20260908200009-22c9c6c9d4da
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run build test test-short vet fmt fmt-check migrate bench bench-pgbench \
+.PHONY: help run build test test-short vet fmt fmt-check migrate bench bench-pgbench bench-copy \
 	dynamodb-local dynamodb-local-stop test-services test-images test-containers lint-openapi clean
 
 help: ## List the targets.
@@ -72,6 +72,9 @@ bench: ## Run the Go benchmarks (medians over BENCH_COUNT runs), then the HTTP l
 	bash cmd/authbench/storm.sh
 	@if [[ "$${BENCH_DATABASE_URL:-}" == postgres://* || "$${BENCH_DATABASE_URL:-}" == postgresql://* ]]; then \
 		$(MAKE) --no-print-directory bench-pgbench; fi
+
+bench-copy: ## Copy 100,000 accounts SQLite → PostgreSQL with the real binary; prints time and peak RSS (must stay < 200 MiB).
+	AUTH_BENCH_COPY_ACCOUNTS=$${AUTH_BENCH_COPY_ACCOUNTS:-100000} $(GO) test -count=1 -timeout 30m -run '^TestCopyMemory$$' -v ./cmd/authd/ | grep -E '^(authd copy|--- |ok|FAIL)'
 
 bench-pgbench: ## PostgreSQL ceiling of the refresh path: pgbench with its statements (BENCH_DATABASE_URL=postgres://…).
 	@mkdir -p bench-results

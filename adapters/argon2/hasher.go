@@ -138,9 +138,24 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 // Verify reports whether password matches encoded, comparing in constant time, and
 // whether encoded was made with parameters (m, t, p, salt or key length) other than
 // the configured ones, so the caller should store a fresh hash after a successful
-// login. A string that is not a well-formed argon2id v19 hash is an error wrapping
-// ErrMalformedHash; a wait that times out or is cancelled is unavailable, as for Hash.
+// login. The foreign formats of foreign.go (bcrypt, argon2i, Django PBKDF2-SHA256,
+// scrypt) verify too and always need a rehash. A string that is none of these, well
+// formed, is an error wrapping ErrMalformedHash; a wait that times out or is cancelled is unavailable, as for Hash.
 func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, needsRehash bool, err error) {
+	if IsForeign(encoded) {
+		// A foreign format (foreign.go) is checked under the same bound and, when it
+		// matches, always replaced by an argon2id hash.
+		release, err := h.acquire(ctx)
+		if err != nil {
+			return false, false, err
+		}
+		defer release()
+		_, ok, err := h.verifyForeign(password, encoded)
+		if err != nil {
+			return false, false, err
+		}
+		return ok, ok, nil
+	}
 	stored, err := decode(encoded)
 	if err != nil {
 		return false, false, err

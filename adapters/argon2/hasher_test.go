@@ -96,9 +96,10 @@ func TestVerifyMalformed(t *testing.T) {
 	parts := strings.Split(good, "$")
 	salt, key := parts[4], parts[5]
 	tests := map[string]string{
-		"empty":            "",
-		"bcrypt":           "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy",
-		"argon2i":          "$argon2i$v=19$m=1024,t=1,p=1$" + salt + "$" + key,
+		"empty": "",
+		// bcrypt and argon2i are foreign formats that verify (foreign_test.go).
+		"argon2i junk":     "$argon2i$v=19$m=1024,t=1,p=1x$" + salt + "$" + key,
+		"unknown scheme":   "$md5$" + salt + "$" + key,
 		"version 16":       "$argon2id$v=16$m=1024,t=1,p=1$" + salt + "$" + key,
 		"zero time":        "$argon2id$v=19$m=1024,t=0,p=1$" + salt + "$" + key,
 		"zero threads":     "$argon2id$v=19$m=1024,t=1,p=0$" + salt + "$" + key,

@@ -58,6 +58,16 @@ func (us *UserStore) create(ctx context.Context, u *domain.User, tok *domain.One
 	if tok != nil {
 		effects = append(s.tokenItems(tok), effects...)
 	}
+	return us.createWith(ctx, u, ident, effects)
+}
+
+// createWith writes the user, its guards and ident (when not nil) in one
+// transaction with effects, the items of whatever else comes with the account
+// (its token and effects, or an archive's factors, passkeys and sessions).
+// Returns conflict when the id exists, email_taken, username_taken or
+// identity_taken.
+func (us *UserStore) createWith(ctx context.Context, u *domain.User, ident *domain.Identity, effects []types.TransactWriteItem) error {
+	s := us.s
 	guards := []guard{emailGuard(u.Email)}
 	if u.Username != "" {
 		guards = append(guards, usernameGuard(u.Username))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/authd/authd/adapters/argon2"
 	"github.com/authd/authd/adapters/backendtest"
@@ -83,4 +84,42 @@ func phcParams(hash string) string {
 		return "(not a PHC string)"
 	}
 	return fields[3]
+}
+
+// TestLoginUpgradesForeignHashes stores each foreign hash format an import brings
+// (bcrypt, argon2i, Django PBKDF2-SHA256, scrypt) as an account's password hash:
+// the right password logs in and the stored hash becomes argon2id; a wrong one is
+// refused and leaves it alone.
+func TestLoginUpgradesForeignHashes(t *testing.T) {
+	// Known answers for password "correct horse battery staple", each made by the
+	// producing library (see adapters/argon2/foreign_test.go for their origins).
+	const pw = "correct horse battery staple"
+	foreign := map[string]string{
+		"bcrypt": "$2a$04$rE2yIs1bvBubZklWCKAVtOxsDmvNkt0f/SIRjXM0rvmSAmIYz2koq",
+		"django": "pbkdf2_sha256$1000$pepper$jP6qCDAd4ehFIUIu1Lv2h30F4ZCnbrumk02S6HI6UkM=",
+		"scrypt": "$scrypt$ln=10,r=8,p=1$MDEyMzQ1Njc4OWFiY2RlZg$7AnzIswxwEinpwz+ntydndYfVHPvOACmX9Vvo8hO1qM",
+	}
+	backendtest.Each(t, func(t *testing.T, backend string) {
+		e := newEnvWith(t, backend, envSetup{hasher: argon2.Params{Memory: 1024, Time: 1, Threads: 1}})
+		for name, hash := range foreign {
+			t.Run(name, func(t *testing.T) {
+				email := uniqEmail("foreign-" + name)
+				id := e.activeUser(t, email)
+				if err := e.backend.Credentials().SetPasswordHash(context.Background(), id, hash, time.Now()); err != nil {
+					t.Fatalf("SetPasswordHash: %v", err)
+				}
+				e.do(t, "POST", "/v1/auth/login", map[string]string{"email": email, "password": pw + "!"}).
+					expect(t, 401, "invalid_credentials")
+				if got := storedHash(t, e, email); got != hash {
+					t.Fatalf("hash after a failed login = %.12s…, want the %s hash kept", got, name)
+				}
+				e.loginWith(t, email, pw)
+				upgraded := storedHash(t, e, email)
+				if !strings.HasPrefix(upgraded, "$argon2id$v=19$m=1024,t=1,p=1$") {
+					t.Fatalf("hash after login = %.16s…, want argon2id with the configured parameters", upgraded)
+				}
+				e.loginWith(t, email, pw)
+			})
+		}
+	})
 }

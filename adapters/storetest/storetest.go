@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) ports.Backend) {
 		{"Events", testEvents},
 		{"CreatePending", testCreatePending},
 		{"Outbox", testOutbox},
+		{"Archive", testArchive},
 		{"Backend", testBackend},
 	}
 	for _, s := range suites {

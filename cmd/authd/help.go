@@ -57,6 +57,33 @@ Reads no configuration and opens no database.`,
 refuses, changes, or folds onto another account (see the README, "Upgrading: e-mail
 normalisation"). Writes nothing; exits 1 when there is something to decide.`,
 	},
+	"export": {
+		synopsis: "authd export [--out FILE] [--events] [--batch N]",
+		about: `Write every account of the database AUTH_DATABASE_URL names, with what keeps it working
+(password hash, TOTP factors with their sealed secrets, recovery-code hashes, passkeys,
+live sessions with their refresh counters, live one-time tokens) and the generated secrets (signing and
+refresh keys, the generated encryption key), as JSON Lines: a header, one record a
+line, an end record with the counts. The file is created with mode 0600: it holds
+every password hash and key. Progress shows on a terminal; the counts end on stderr.`,
+	},
+	"import": {
+		synopsis: "authd import [--in FILE | --from-gotrue POSTGRES_URL] [--on-conflict skip|fail] [--batch N]",
+		about: `Load an archive written by authd export (or, with --from-gotrue, the accounts of a
+GoTrue database's auth.users) into the database AUTH_DATABASE_URL names, migrating it
+first, in batches. An account whose id, e-mail or username exists there is skipped and
+named on stderr (--on-conflict skip), or stops the import with nothing of its batch
+written (fail). Foreign password hashes (bcrypt, argon2i, Django PBKDF2, scrypt) are
+kept and become argon2id at the next login.`,
+	},
+	"copy": {
+		synopsis: "authd copy --from URL --to URL [--events] [--on-conflict skip|fail] [--batch N]",
+		about: `Stream every account from one database into another, as export and import would
+through a file, batch by batch: any of SQLite, PostgreSQL, MySQL and DynamoDB into any
+other. The target is migrated first; it should be one authd has not run on, so that
+it takes the source's generated keys. Start authd on the target with the same
+configuration (the same AUTH_ENCRYPTION_KEY, AUTH_JWT_KEYS and AUTH_REFRESH_KEY when
+set) and every session, token, password, TOTP factor and passkey keeps working.`,
+	},
 	"version": {
 		synopsis: "authd version",
 		about:    `Print the version of this binary.`,
@@ -154,6 +181,15 @@ func commandFlags(name string) *flag.FlagSet {
 		return fs
 	case "keygen":
 		fs, _ := keygenFlags()
+		return fs
+	case "export":
+		fs, _, _ := exportFlags()
+		return fs
+	case "import":
+		fs, _, _, _ := importFlags()
+		return fs
+	case "copy":
+		fs, _, _, _ := copyFlags()
 		return fs
 	}
 	return newFlagSet(name)

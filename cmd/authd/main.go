@@ -42,6 +42,11 @@ commands:
   keygen [--alg EdDSA|RS256|ES256]        write a new PEM private key to stdout
   check-identities                        report stored e-mails and usernames that Unicode
                                           normalisation refuses, changes or folds together
+  export [--out FILE] [--events]          write every account, its factors, passkeys, live
+                                          sessions and the generated secrets as JSON Lines
+  import [--in FILE | --from-gotrue URL]  load an export (or a GoTrue database) into the
+                                          configured database
+  copy --from URL --to URL [--events]     stream every account from one database into another
   version                                 print the version
   help [command]                          print this, or a command's help
 
@@ -72,6 +77,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = keygen(args, stdout)
 	case "check-identities":
 		err = checkIdentities(ctx, args, stdout, stderr)
+	case "export":
+		err = exportCommand(ctx, args, stdout, stderr)
+	case "import":
+		err = importCommand(ctx, args, stdin, stdout, stderr)
+	case "copy":
+		err = copyCommand(ctx, args, stdout, stderr)
 	case "version", "--version", "-v":
 		err = withFlags("version", args, stdout, func() error {
 			_, err := fmt.Fprintln(stdout, "authd", version)

@@ -1,0 +1,221 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/authd/authd/domain"
+	"github.com/authd/authd/ports"
+)
+
+var _ ports.Archive = (*Archive)(nil)
+
+// Archive reads and writes whole accounts for export, import and copy. Each read
+// is one query per table for the whole page of users (id IN …), so a page of a
+// thousand accounts costs six queries, not six thousand.
+type Archive struct{ s *Store }
+
+// Archive returns the store's account archive.
+func (s *Store) Archive() ports.Archive { return &Archive{s: s} }
+
+// Accounts reads the page's factors, codes, passkeys, live sessions and live
+// one-time tokens.
+func (a *Archive) Accounts(ctx context.Context, users []domain.User, now time.Time) ([]domain.Account, error) {
+	out := make([]domain.Account, len(users))
+	if len(users) == 0 {
+		return out, nil
+	}
+	ids := make([]string, len(users))
+	at := make(map[string]*domain.Account, len(users))
+	for i := range users {
+		ids[i] = users[i].ID
+		out[i].User = users[i]
+		at[users[i].ID] = &out[i]
+	}
+	db := a.s.db
+	var factors []factorRow
+	if err := db.NewSelect().Model(&factors).Where("user_id IN (?)", bun.In(ids)).OrderExpr("created_at ASC, id ASC").Scan(ctx); err != nil {
+		return nil, translate(err)
+	}
+	for i := range factors {
+		acc := at[factors[i].UserID]
+		acc.Factors = append(acc.Factors, factors[i].domain())
+	}
+	var codes []recoveryCodeRow
+	if err := db.NewSelect().Model(&codes).Where("user_id IN (?)", bun.In(ids)).OrderExpr("user_id ASC, hash ASC").Scan(ctx); err != nil {
+		return nil, translate(err)
+	}
+	for i := range codes {
+		acc := at[codes[i].UserID]
+		acc.RecoveryCodes = append(acc.RecoveryCodes, codes[i].Hash)
+	}
+	var passkeys []passkeyRow
+	if err := db.NewSelect().Model(&passkeys).Where("user_id IN (?)", bun.In(ids)).OrderExpr("created_at ASC, id ASC").Scan(ctx); err != nil {
+		return nil, translate(err)
+	}
+	for i := range passkeys {
+		acc := at[passkeys[i].UserID]
+		acc.Passkeys = append(acc.Passkeys, passkeys[i].domain())
+	}
+	var sessions []sessionRow
+	if err := db.NewSelect().Model(&sessions).Where("user_id IN (?)", bun.In(ids)).
+		Where("revoked_at IS NULL").Where("expires_at > ?", ts(now)).OrderExpr("created_at ASC, id ASC").Scan(ctx); err != nil {
+		return nil, translate(err)
+	}
+	for i := range sessions {
+		acc := at[sessions[i].UserID]
+		acc.Sessions = append(acc.Sessions, *sessions[i].domain())
+	}
+	var tokens []tokenRow
+	if err := db.NewSelect().Model(&tokens).Where("user_id IN (?)", bun.In(ids)).Where("expires_at > ?", ts(now)).
+		OrderExpr("created_at ASC, hash ASC").Scan(ctx); err != nil {
+		return nil, translate(err)
+	}
+	for i := range tokens {
+		r := &tokens[i]
+		acc := at[r.UserID]
+		acc.Tokens = append(acc.Tokens, domain.OneTimeToken{Hash: r.Hash, Kind: domain.TokenKind(r.Kind), UserID: r.UserID,
+			NewEmail: r.NewEmail, CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC()})
+	}
+	return out, nil
+}
+
+// Count counts the users table.
+func (a *Archive) Count(ctx context.Context) (int64, error) {
+	n, err := a.s.db.NewSelect().Model((*userRow)(nil)).Count(ctx)
+	if err != nil {
+		return 0, translate(err)
+	}
+	return int64(n), nil
+}
+
+// Secrets reads the secrets table.
+func (a *Archive) Secrets(ctx context.Context) ([]domain.Secret, error) {
+	var rows []secretRow
+	if err := a.s.db.NewSelect().Model(&rows).OrderExpr("name ASC").Scan(ctx); err != nil {
+		return nil, translate(err)
+	}
+	out := make([]domain.Secret, len(rows))
+	for i, r := range rows {
+		out[i] = domain.Secret{Name: r.Name, Value: r.Value}
+	}
+	return out, nil
+}
+
+// Restore finds the conflicts and inserts the rest in one transaction, table by
+// table in multi-row inserts.
+func (a *Archive) Restore(ctx context.Context, accts []domain.Account, skipConflicts bool, fx domain.Effects) ([]string, error) {
+	var conflicts []string
+	err := a.s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		conflicts = nil
+		taken, err := takenAccounts(ctx, tx, accts)
+		if err != nil {
+			return err
+		}
+		var users []userRow
+		var factors []factorRow
+		var codes []recoveryCodeRow
+		var passkeys []passkeyRow
+		var sessions []sessionRow
+		var tokens []tokenRow
+		now := ts(time.Now())
+		for i := range accts {
+			acc := &accts[i]
+			if taken(&acc.User) {
+				conflicts = append(conflicts, acc.User.ID)
+				continue
+			}
+			users = append(users, *newUserRow(&acc.User))
+			for _, f := range acc.Factors {
+				factors = append(factors, factorRow{ID: f.ID, UserID: acc.User.ID, Type: string(f.Type),
+					Status: string(f.Status), Secret: f.Secret, LastStep: f.LastStep,
+					CreatedAt: ts(f.CreatedAt), LastUsedAt: tsPtr(f.LastUsedAt)})
+			}
+			for _, h := range acc.RecoveryCodes {
+				codes = append(codes, recoveryCodeRow{UserID: acc.User.ID, Hash: h, CreatedAt: now})
+			}
+			for j := range acc.Passkeys {
+				p := acc.Passkeys[j]
+				p.UserID = acc.User.ID
+				passkeys = append(passkeys, *newPasskeyRow(&p))
+			}
+			for j := range acc.Sessions {
+				s := acc.Sessions[j]
+				s.UserID = acc.User.ID
+				sessions = append(sessions, *newSessionRow(&s))
+			}
+			for j := range acc.Tokens {
+				tok := acc.Tokens[j]
+				tok.UserID = acc.User.ID
+				tokens = append(tokens, *newTokenRow(&tok))
+			}
+		}
+		if len(conflicts) > 0 && !skipConflicts {
+			return domain.Errorf(domain.CodeConflict, "%d accounts exist in the target already.", len(conflicts))
+		}
+		for _, insert := range []func() error{
+			func() error { return insertRows(ctx, tx, users) },
+			func() error { return insertRows(ctx, tx, factors) },
+			func() error { return insertRows(ctx, tx, codes) },
+			func() error { return insertRows(ctx, tx, passkeys) },
+			func() error { return insertRows(ctx, tx, sessions) },
+			func() error { return insertRows(ctx, tx, tokens) },
+		} {
+			if err := insert(); err != nil {
+				return err
+			}
+		}
+		return writeEffects(ctx, tx, fx)
+	})
+	return conflicts, err
+}
+
+// insertChunk is the most rows one INSERT carries: at 16 columns at most, its
+// placeholders stay below SQLite's 32,766 (and PostgreSQL's and MySQL's 65,535).
+const insertChunk = 1000
+
+// insertRows inserts rows in multi-row INSERTs of at most insertChunk rows.
+func insertRows[T any](ctx context.Context, tx bun.Tx, rows []T) error {
+	for len(rows) > 0 {
+		chunk := rows[:min(len(rows), insertChunk)]
+		if _, err := tx.NewInsert().Model(&chunk).Exec(ctx); err != nil {
+			return err
+		}
+		rows = rows[len(chunk):]
+	}
+	return nil
+}
+
+// takenAccounts reads which of accts' ids, e-mails and usernames the store holds
+// and returns the test of one user against them.
+func takenAccounts(ctx context.Context, tx bun.Tx, accts []domain.Account) (func(*domain.User) bool, error) {
+	ids, emails, names := []string{}, []string{}, []string{}
+	for i := range accts {
+		u := &accts[i].User
+		ids, emails = append(ids, u.ID), append(emails, u.Email)
+		if u.Username != "" {
+			names = append(names, u.Username)
+		}
+	}
+	if len(names) == 0 {
+		names = append(names, "")
+	}
+	var rows []userRow
+	err := tx.NewSelect().Model(&rows).Column("id", "email", "username").
+		Where("id IN (?) OR email IN (?) OR username IN (?)", bun.In(ids), bun.In(emails), bun.In(names)).Scan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, r := range rows {
+		seen["i"+r.ID], seen["e"+r.Email] = true, true
+		if r.Username != "" {
+			seen["u"+r.Username] = true
+		}
+	}
+	return func(u *domain.User) bool {
+		return seen["i"+u.ID] || seen["e"+u.Email] || (u.Username != "" && seen["u"+u.Username])
+	}, nil
+}

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+
+	"github.com/authd/authd/adapters/backendtest"
+)
+
+// TestProgressOnATerminalOnly runs the real binary's export on a pseudo-terminal:
+// the progress display shows there; to a pipe only the counts are written.
+func TestProgressOnATerminalOnly(t *testing.T) {
+	src := backendtest.URL(t, "sqlite")
+	setUpSource(t, src)
+	bin := buildBinary(t)
+	env := map[string]string{"AUTH_DATABASE_URL": src}
+
+	cmd := binaryCommand(t, bin, env, "export", "--out", filepath.Join(t.TempDir(), "a.jsonl"))
+	tty, err := pty.Start(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tty.Close()
+	var out bytes.Buffer
+	done := make(chan struct{})
+	go func() { _, _ = io.Copy(&out, tty); close(done) }()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("export on a terminal: %v\n%s", err, out.String())
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+	}
+	if got := out.String(); !strings.Contains(got, "exporting") || !strings.Contains(got, "(1/1, ") || !strings.Contains(got, "exported secret=3 user=1") {
+		t.Fatalf("export on a terminal wrote %q, want the progress (exporting, 1/1 accounts) and the counts", got)
+	}
+
+	var stderr strings.Builder
+	cmd = binaryCommand(t, bin, env, "export", "--out", filepath.Join(t.TempDir(), "b.jsonl"))
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if got := stderr.String(); strings.Contains(got, "exporting") || !strings.HasPrefix(got, "authd: exported secret=3") {
+		t.Fatalf("export to a pipe wrote %q, want only the counts", got)
+	}
+
+	// With stdout on a terminal and no --out, nothing is written there.
+	cmd = binaryCommand(t, bin, env, "export")
+	tty2, err := pty.Start(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tty2.Close()
+	out.Reset()
+	go func() { _, _ = io.Copy(&out, tty2) }()
+	if err := cmd.Wait(); err == nil || strings.Contains(out.String(), "password_hash") {
+		t.Fatalf("export to a terminal: err %v, output %q; want a refusal and no record", err, out.String())
+	}
+}
