@@ -167,6 +167,7 @@ func (r *Restorer) flushAccounts(ctx context.Context) error {
 		r.count("passkey", len(a.Passkeys))
 		r.count("session", len(a.Sessions))
 		r.count("token", len(a.Tokens))
+		r.count("identity", len(a.Identities))
 	}
 	r.accts = r.accts[:0]
 	return nil

@@ -6,8 +6,8 @@ import "regexp"
 // another database (ARCHITECTURE.md §13): the user with its password hash, its
 // second factors (secrets still sealed: they open under the same encryption key
 // and the same ids), its recovery-code hashes, its passkeys and its live sessions
-// with their refresh counters. A new kind of account data (external identities,
-// say) is one more field here, read and written by each store's Archive.
+// with their refresh counters, its external identities. A new kind of account
+// data is one more field here, read and written by each store's Archive.
 type Account struct {
 	User          User
 	Factors       []Factor
@@ -18,6 +18,9 @@ type Account struct {
 	// e-mail change; their hashes), so that a link mailed before the move still
 	// works after it.
 	Tokens []OneTimeToken
+	// Identities are the account's linked external identities (§10), so that a
+	// provider's user still signs in to the same account after the move.
+	Identities []Identity
 }
 
 // Secret is one generated secret of a store (signing keys, the refresh key, the
@@ -90,6 +93,14 @@ func (a *Account) Validate() error {
 			t.ExpiresAt.IsZero() || (t.Kind == TokenEmailChange) != (t.NewEmail != "") {
 			return bad("token", "hash, kind (activation, password_reset, email_change), new_email or expires_at invalid")
 		}
+	}
+	providers := map[string]bool{}
+	for _, id := range a.Identities {
+		if id.Provider == "" || len(id.Provider) > 64 || id.Subject == "" || len(id.Subject) > 255 || len(id.Email) > 254 ||
+			id.CreatedAt.IsZero() || providers[id.Provider] {
+			return bad("identity "+id.Provider, "provider, subject, email or created_at invalid, or a second identity of one provider")
+		}
+		providers[id.Provider] = true
 	}
 	for _, s := range a.Sessions {
 		if !archiveIDPattern.MatchString(s.ID) || s.ExpiresAt.IsZero() || (s.AAL != AAL1 && s.AAL != AAL2) {

@@ -35,6 +35,7 @@ const (
 	KindPasskey       = "passkey"
 	KindSession       = "session"
 	KindToken         = "token"
+	KindIdentity      = "identity"
 	KindEvent         = "event"
 	KindEnd           = "end"
 )
@@ -60,14 +61,15 @@ type record struct {
 	Name  string `json:"name,omitempty"`
 	Value []byte `json:"value,omitempty"`
 
-	User          *userRecord    `json:"user,omitempty"`
-	UserID        string         `json:"user_id,omitempty"`
-	Factor        *factorRecord  `json:"factor,omitempty"`
-	RecoveryCodes []string       `json:"hashes,omitempty"`
-	Passkey       *passkeyRecord `json:"passkey,omitempty"`
-	Session       *sessionRecord `json:"session,omitempty"`
-	Token         *tokenRecord   `json:"token,omitempty"`
-	Event         *eventRecord   `json:"event,omitempty"`
+	User          *userRecord     `json:"user,omitempty"`
+	UserID        string          `json:"user_id,omitempty"`
+	Factor        *factorRecord   `json:"factor,omitempty"`
+	RecoveryCodes []string        `json:"hashes,omitempty"`
+	Passkey       *passkeyRecord  `json:"passkey,omitempty"`
+	Session       *sessionRecord  `json:"session,omitempty"`
+	Token         *tokenRecord    `json:"token,omitempty"`
+	Identity      *identityRecord `json:"identity,omitempty"`
+	Event         *eventRecord    `json:"event,omitempty"`
 }
 
 type userRecord struct {
@@ -140,6 +142,25 @@ func fromToken(t domain.OneTimeToken) *tokenRecord {
 func (r *tokenRecord) domain(userID string) domain.OneTimeToken {
 	return domain.OneTimeToken{Hash: r.Hash, Kind: domain.TokenKind(r.Kind), UserID: userID, NewEmail: r.NewEmail,
 		CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt}
+}
+
+// identityRecord is a linked external identity (§10).
+type identityRecord struct {
+	Provider   string     `json:"provider"`
+	Subject    string     `json:"subject"`
+	Email      string     `json:"email,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+}
+
+func fromIdentity(id domain.Identity) *identityRecord {
+	return &identityRecord{Provider: id.Provider, Subject: id.Subject, Email: id.Email, CreatedAt: id.CreatedAt.UTC(),
+		LastUsedAt: id.LastUsedAt}
+}
+
+func (r *identityRecord) domain(userID string) domain.Identity {
+	return domain.Identity{Provider: r.Provider, Subject: r.Subject, UserID: userID, Email: r.Email,
+		CreatedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt}
 }
 
 type eventRecord struct {

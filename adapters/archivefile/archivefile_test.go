@@ -29,6 +29,8 @@ func sample() domain.Account {
 			AAL: domain.AAL2, AMR: []string{"pwd", "otp"}, AuthTime: at}},
 		Tokens: []domain.OneTimeToken{{Hash: "abc", Kind: domain.TokenEmailChange, UserID: "u1", NewEmail: "new@example.com",
 			CreatedAt: at, ExpiresAt: at.Add(time.Hour)}},
+		Identities: []domain.Identity{{Provider: "google", Subject: "1234567890", UserID: "u1", Email: "ann@gmail.com",
+			CreatedAt: at, LastUsedAt: &used}},
 	}
 }
 
@@ -79,8 +81,8 @@ func TestRoundTrip(t *testing.T) {
 	a, b := sample(), domain.Account{User: domain.User{ID: "u2", Email: "bo@example.com", Role: domain.RoleUser, Status: domain.StatusPending, CreatedAt: at, UpdatedAt: at}}
 	data := write(t, a, b)
 	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
-	if len(lines) != 11 || !strings.HasPrefix(lines[0], `{"kind":"header","format":"authd-archive","version":1`) || !strings.HasPrefix(lines[10], `{"kind":"end"`) {
-		t.Fatalf("file = %d lines starting %.60s, want 11 from header to end", len(lines), lines[0])
+	if len(lines) != 12 || !strings.HasPrefix(lines[0], `{"kind":"header","format":"authd-archive","version":1`) || !strings.HasPrefix(lines[11], `{"kind":"end"`) {
+		t.Fatalf("file = %d lines starting %.60s, want 12 from header to end", len(lines), lines[0])
 	}
 	items, err := readAll(data)
 	if err != nil {

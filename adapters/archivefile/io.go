@@ -70,6 +70,11 @@ func (w *Writer) Account(a domain.Account) error {
 			return err
 		}
 	}
+	for _, ident := range a.Identities {
+		if err := w.put(record{Kind: KindIdentity, UserID: id, Identity: fromIdentity(ident)}); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -252,6 +257,11 @@ func (r *Reader) account(u domain.User) (*domain.Account, error) {
 				return nil, bad()
 			}
 			acc.Tokens = append(acc.Tokens, rec.Token.domain(u.ID))
+		case KindIdentity:
+			if rec.Identity == nil {
+				return nil, bad()
+			}
+			acc.Identities = append(acc.Identities, rec.Identity.domain(u.ID))
 		default:
 			return nil, fmt.Errorf("archive: line %d: unknown record kind %q for account %s", r.line, rec.Kind, u.ID)
 		}

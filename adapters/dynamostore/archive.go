@@ -28,7 +28,7 @@ func (s *Store) Archive() ports.Archive { return &Archive{s: s} }
 // Accounts reads each user's collection through the stores' own reads.
 func (a *Archive) Accounts(ctx context.Context, users []domain.User, now time.Time) ([]domain.Account, error) {
 	out := make([]domain.Account, len(users))
-	mfa, passkeys, sessions := &MFAStore{s: a.s}, &PasskeyStore{s: a.s}, &SessionStore{s: a.s}
+	mfa, passkeys, sessions, identities := &MFAStore{s: a.s}, &PasskeyStore{s: a.s}, &SessionStore{s: a.s}, &IdentityStore{s: a.s}
 	for i := range users {
 		acc := &out[i]
 		acc.User = users[i]
@@ -47,6 +47,9 @@ func (a *Archive) Accounts(ctx context.Context, users []domain.User, now time.Ti
 			return nil, err
 		}
 		if acc.Sessions, err = sessions.Live(ctx, id, now); err != nil {
+			return nil, err
+		}
+		if acc.Identities, err = identities.Identities(ctx, id); err != nil {
 			return nil, err
 		}
 		// Live answers newest first; the archive keeps creation order.
@@ -143,8 +146,8 @@ func (a *Archive) Secrets(ctx context.Context) ([]domain.Secret, error) {
 }
 
 // Restore writes each account as one transaction: the user and its guards
-// (conditioned as a sign-up is), its factors, codes, passkeys with their
-// credential guards, and as many sessions as fit; the remaining sessions follow
+// (conditioned as a sign-up is), its identities with their guards, its factors,
+// codes, passkeys with their credential guards, and as many sessions as fit; the remaining sessions follow
 // in further transactions. Without skipConflicts every account is checked first
 // and nothing is written when one conflicts. fx goes with the first account.
 func (a *Archive) Restore(ctx context.Context, accts []domain.Account, skipConflicts bool, fx domain.Effects) ([]string, error) {
@@ -153,7 +156,7 @@ func (a *Archive) Restore(ctx context.Context, accts []domain.Account, skipConfl
 	if !skipConflicts {
 		var conflicts []string
 		for i := range accts {
-			taken, err := a.taken(ctx, &accts[i].User)
+			taken, err := a.taken(ctx, &accts[i])
 			if err != nil {
 				return nil, err
 			}
@@ -176,7 +179,12 @@ func (a *Archive) Restore(ctx context.Context, accts []domain.Account, skipConfl
 		if i == 0 {
 			items = append(items, effects...)
 		}
-		err := users.createWith(ctx, &acc.User, nil, items)
+		idents := make([]domain.Identity, len(acc.Identities))
+		for j, id := range acc.Identities {
+			id.UserID = acc.User.ID
+			idents[j] = id
+		}
+		err := users.createWith(ctx, &acc.User, idents, items)
 		switch {
 		case domain.IsCode(err, domain.CodeConflict), domain.IsCode(err, domain.CodeEmailTaken), domain.IsCode(err, domain.CodeUsernameTaken):
 			conflicts = append(conflicts, acc.User.ID)
@@ -191,11 +199,16 @@ func (a *Archive) Restore(ctx context.Context, accts []domain.Account, skipConfl
 	return conflicts, nil
 }
 
-// taken reports whether u's id, e-mail or username is held in the table.
-func (a *Archive) taken(ctx context.Context, u *domain.User) (bool, error) {
+// taken reports whether acc's id, e-mail, username or one of its external
+// identities is held in the table.
+func (a *Archive) taken(ctx context.Context, acc *domain.Account) (bool, error) {
+	u := &acc.User
 	keys := []key{userKey(u.ID), emailGuardKey(u.Email)}
 	if u.Username != "" {
 		keys = append(keys, usernameGuardKey(u.Username))
+	}
+	for _, id := range acc.Identities {
+		keys = append(keys, identityGuardKey(id.Provider, id.Subject))
 	}
 	for _, k := range keys {
 		var it map[string]any
@@ -238,8 +251,9 @@ func (a *Archive) accountItems(acc *domain.Account) (items, rest []types.Transac
 		tok.UserID = id
 		items = append(items, s.tokenItems(&tok)...)
 	}
-	// The user and two guards come first; eight slots are kept for the effects.
-	room := maxTransactItems - 3 - len(items) - 8
+	// The user, two guards and each identity's two items come first; eight slots
+	// are kept for the effects.
+	room := maxTransactItems - 3 - 2*len(acc.Identities) - len(items) - 8
 	for j := range acc.Sessions {
 		sess := acc.Sessions[j]
 		sess.UserID = id

@@ -58,15 +58,19 @@ func (us *UserStore) create(ctx context.Context, u *domain.User, tok *domain.One
 	if tok != nil {
 		effects = append(s.tokenItems(tok), effects...)
 	}
-	return us.createWith(ctx, u, ident, effects)
+	var idents []domain.Identity
+	if ident != nil {
+		idents = append(idents, *ident)
+	}
+	return us.createWith(ctx, u, idents, effects)
 }
 
-// createWith writes the user, its guards and ident (when not nil) in one
+// createWith writes the user, its guards and idents (each with its guard) in one
 // transaction with effects, the items of whatever else comes with the account
 // (its token and effects, or an archive's factors, passkeys and sessions).
 // Returns conflict when the id exists, email_taken, username_taken or
 // identity_taken.
-func (us *UserStore) createWith(ctx context.Context, u *domain.User, ident *domain.Identity, effects []types.TransactWriteItem) error {
+func (us *UserStore) createWith(ctx context.Context, u *domain.User, idents []domain.Identity, effects []types.TransactWriteItem) error {
 	s := us.s
 	guards := []guard{emailGuard(u.Email)}
 	if u.Username != "" {
@@ -80,9 +84,10 @@ func (us *UserStore) createWith(ctx context.Context, u *domain.User, ident *doma
 			items = append(items, s.claim(g, u.ID, stale[i]))
 		}
 		identAt := len(items)
-		if ident != nil {
-			items = append(items, s.identityPuts(ident)...)
+		for i := range idents {
+			items = append(items, s.identityPuts(&idents[i])...)
 		}
+		identEnd := len(items)
 		err := s.transact(ctx, append(items, effects...))
 		if err == nil {
 			return nil
@@ -94,8 +99,10 @@ func (us *UserStore) createWith(ctx context.Context, u *domain.User, ident *doma
 		if failedAt(reasons, 0) {
 			return domain.Errorf(domain.CodeConflict, "A user with this id exists.")
 		}
-		if ident != nil && (failedAt(reasons, identAt) || failedAt(reasons, identAt+1)) {
-			return errIdentityTaken()
+		for i := identAt; i < identEnd; i++ {
+			if failedAt(reasons, i) {
+				return errIdentityTaken()
+			}
 		}
 		if err := us.resolveGuards(ctx, guards, reasons, 1, stale); err != nil {
 			return err

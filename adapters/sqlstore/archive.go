@@ -20,8 +20,8 @@ type Archive struct{ s *Store }
 // Archive returns the store's account archive.
 func (s *Store) Archive() ports.Archive { return &Archive{s: s} }
 
-// Accounts reads the page's factors, codes, passkeys, live sessions and live
-// one-time tokens.
+// Accounts reads the page's factors, codes, passkeys, live sessions, live
+// one-time tokens and identities.
 func (a *Archive) Accounts(ctx context.Context, users []domain.User, now time.Time) ([]domain.Account, error) {
 	out := make([]domain.Account, len(users))
 	if len(users) == 0 {
@@ -79,6 +79,15 @@ func (a *Archive) Accounts(ctx context.Context, users []domain.User, now time.Ti
 		acc.Tokens = append(acc.Tokens, domain.OneTimeToken{Hash: r.Hash, Kind: domain.TokenKind(r.Kind), UserID: r.UserID,
 			NewEmail: r.NewEmail, CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC()})
 	}
+	var identities []identityRow
+	if err := db.NewSelect().Model(&identities).Where("user_id IN (?)", bun.In(ids)).
+		OrderExpr("created_at ASC, provider ASC").Scan(ctx); err != nil {
+		return nil, translate(err)
+	}
+	for i := range identities {
+		acc := at[identities[i].UserID]
+		acc.Identities = append(acc.Identities, identities[i].domain())
+	}
 	return out, nil
 }
 
@@ -120,10 +129,11 @@ func (a *Archive) Restore(ctx context.Context, accts []domain.Account, skipConfl
 		var passkeys []passkeyRow
 		var sessions []sessionRow
 		var tokens []tokenRow
+		var identities []identityRow
 		now := ts(time.Now())
 		for i := range accts {
 			acc := &accts[i]
-			if taken(&acc.User) {
+			if taken(acc) {
 				conflicts = append(conflicts, acc.User.ID)
 				continue
 			}
@@ -151,6 +161,11 @@ func (a *Archive) Restore(ctx context.Context, accts []domain.Account, skipConfl
 				tok.UserID = acc.User.ID
 				tokens = append(tokens, *newTokenRow(&tok))
 			}
+			for j := range acc.Identities {
+				id := acc.Identities[j]
+				id.UserID = acc.User.ID
+				identities = append(identities, *newIdentityRow(&id))
+			}
 		}
 		if len(conflicts) > 0 && !skipConflicts {
 			return domain.Errorf(domain.CodeConflict, "%d accounts exist in the target already.", len(conflicts))
@@ -162,6 +177,7 @@ func (a *Archive) Restore(ctx context.Context, accts []domain.Account, skipConfl
 			func() error { return insertRows(ctx, tx, passkeys) },
 			func() error { return insertRows(ctx, tx, sessions) },
 			func() error { return insertRows(ctx, tx, tokens) },
+			func() error { return insertRows(ctx, tx, identities) },
 		} {
 			if err := insert(); err != nil {
 				return err
@@ -188,9 +204,9 @@ func insertRows[T any](ctx context.Context, tx bun.Tx, rows []T) error {
 	return nil
 }
 
-// takenAccounts reads which of accts' ids, e-mails and usernames the store holds
-// and returns the test of one user against them.
-func takenAccounts(ctx context.Context, tx bun.Tx, accts []domain.Account) (func(*domain.User) bool, error) {
+// takenAccounts reads which of accts' ids, e-mails, usernames and external
+// identities the store holds and returns the test of one account against them.
+func takenAccounts(ctx context.Context, tx bun.Tx, accts []domain.Account) (func(*domain.Account) bool, error) {
 	ids, emails, names := []string{}, []string{}, []string{}
 	for i := range accts {
 		u := &accts[i].User
@@ -215,7 +231,31 @@ func takenAccounts(ctx context.Context, tx bun.Tx, accts []domain.Account) (func
 			seen["u"+r.Username] = true
 		}
 	}
-	return func(u *domain.User) bool {
-		return seen["i"+u.ID] || seen["e"+u.Email] || (u.Username != "" && seen["u"+u.Username])
+	var subjects []string
+	for i := range accts {
+		for _, id := range accts[i].Identities {
+			subjects = append(subjects, id.Subject)
+		}
+	}
+	if len(subjects) > 0 {
+		var held []identityRow
+		if err := tx.NewSelect().Model(&held).Column("provider", "subject").Where("subject IN (?)", bun.In(subjects)).Scan(ctx); err != nil {
+			return nil, err
+		}
+		for _, r := range held {
+			seen["p"+r.Provider+"\x00"+r.Subject] = true
+		}
+	}
+	return func(acc *domain.Account) bool {
+		u := &acc.User
+		if seen["i"+u.ID] || seen["e"+u.Email] || (u.Username != "" && seen["u"+u.Username]) {
+			return true
+		}
+		for _, id := range acc.Identities {
+			if seen["p"+id.Provider+"\x00"+id.Subject] {
+				return true
+			}
+		}
+		return false
 	}, nil
 }

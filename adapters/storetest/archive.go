@@ -46,6 +46,9 @@ func fullAccount(t *testing.T, b ports.Backend) *domain.User {
 	// A live reset token and an expired activation token (not exported).
 	createToken(t, b, domain.TokenPasswordReset, u.ID, time.Now().Add(time.Hour))
 	createToken(t, b, domain.TokenActivation, u.ID, time.Now().Add(-time.Minute))
+	used := base.Add(time.Minute)
+	noErr(t, "Identities.Link", b.Identities().Link(ctx, &domain.Identity{Provider: "google", Subject: "sub-" + u.ID,
+		UserID: u.ID, Email: u.Email, CreatedAt: base, LastUsedAt: &used}, domain.Effects{}))
 	return getUser(t, b, u.ID)
 }
 
@@ -98,6 +101,17 @@ func sameAccount(t testing.TB, got, want *domain.Account) {
 		}
 		sameTime(t, "token expires_at", g.ExpiresAt, w.ExpiresAt)
 	}
+	if len(got.Identities) != len(want.Identities) {
+		t.Fatalf("identities = %d, want %d", len(got.Identities), len(want.Identities))
+	}
+	for i := range got.Identities {
+		g, w := got.Identities[i], want.Identities[i]
+		if g.Provider != w.Provider || g.Subject != w.Subject || g.UserID != w.UserID || g.Email != w.Email {
+			t.Fatalf("identity = %+v, want %+v", g, w)
+		}
+		sameTime(t, "identity created_at", g.CreatedAt, w.CreatedAt)
+		sameTimePtr(t, "identity last_used_at", g.LastUsedAt, w.LastUsedAt)
+	}
 }
 
 // testArchive is the contract of ports.Archive.
@@ -114,7 +128,7 @@ func testArchive(t *testing.T, b ports.Backend, open func(t *testing.T) ports.Ba
 		return accs
 	}
 
-	t.Run("an account reads with its factors, codes, passkeys and live sessions only", func(t *testing.T) {
+	t.Run("an account reads with its factors, codes, passkeys, live sessions and identities only", func(t *testing.T) {
 		u := fullAccount(t, b)
 		plain := createUser(t, b)
 		accs := read(t, a, *u, *plain)
@@ -131,10 +145,13 @@ func testArchive(t *testing.T, b ports.Backend, open func(t *testing.T) ports.Ba
 		if len(acc.Tokens) != 1 || acc.Tokens[0].Kind != domain.TokenPasswordReset {
 			t.Errorf("tokens = %+v, want the live reset token only", acc.Tokens)
 		}
+		if len(acc.Identities) != 1 || acc.Identities[0].Provider != "google" || acc.Identities[0].Subject != "sub-"+u.ID {
+			t.Errorf("identities = %+v, want the google identity", acc.Identities)
+		}
 		if c := acc.Sessions[len(acc.Sessions)-1].Counter; c != 2 {
 			t.Errorf("rotated session's counter = %d, want 2", c)
 		}
-		if p := accs[1]; p.User.ID != plain.ID || len(p.Factors)+len(p.RecoveryCodes)+len(p.Passkeys)+len(p.Sessions)+len(p.Tokens) != 0 {
+		if p := accs[1]; p.User.ID != plain.ID || len(p.Factors)+len(p.RecoveryCodes)+len(p.Passkeys)+len(p.Sessions)+len(p.Tokens)+len(p.Identities) != 0 {
 			t.Errorf("plain account = %+v, want the user alone", p)
 		}
 	})
@@ -172,6 +189,9 @@ func testArchive(t *testing.T, b ports.Backend, open func(t *testing.T) ports.Ba
 		if _, err := dst.Passkeys().ByCredentialID(ctx, want.Passkeys[0].CredentialID); err != nil {
 			t.Errorf("ByCredentialID in the target: %v", err)
 		}
+		if id, err := dst.Identities().ByIdentity(ctx, "google", "sub-"+u.ID); err != nil || id.UserID != u.ID {
+			t.Errorf("ByIdentity in the target = %+v, %v; want the moved account", id, err)
+		}
 		if _, err := dst.Tokens().ConsumeReset(ctx, want.Tokens[0].Hash, "$argon2id$new", time.Now(), domain.Effects{}); err != nil {
 			t.Errorf("ConsumeReset of the moved token: %v", err)
 		}
@@ -192,12 +212,17 @@ func testArchive(t *testing.T, b ports.Backend, open func(t *testing.T) ports.Ba
 		noErr(t, "Users.Create", dst.Users().Create(ctx, &accs[0].User, domain.Effects{}))
 		dupEmail := *sameEmail
 		dupEmail.Email = existing.Email
-		batch := []domain.Account{{User: *fresh}, accs[0], {User: dupEmail}}
+		// An account whose external identity another account of dst holds.
+		holder := createUser(t, dst)
+		noErr(t, "Identities.Link", dst.Identities().Link(ctx, &domain.Identity{Provider: "github", Subject: "s-" + holder.ID,
+			UserID: holder.ID, CreatedAt: base}, domain.Effects{}))
+		dupIdentity := domain.Account{User: *newUser(t), Identities: []domain.Identity{{Provider: "github", Subject: "s-" + holder.ID, CreatedAt: base}}}
+		batch := []domain.Account{{User: *fresh}, accs[0], {User: dupEmail}, dupIdentity}
 
 		conflicts, err := da.Restore(ctx, batch, false, domain.Effects{})
 		wantCode(t, "Restore with fail", err, domain.CodeConflict)
-		if !slices.Equal(conflicts, []string{existing.ID, dupEmail.ID}) {
-			t.Errorf("conflicts = %v, want [%s %s]", conflicts, existing.ID, dupEmail.ID)
+		if !slices.Equal(conflicts, []string{existing.ID, dupEmail.ID, dupIdentity.User.ID}) {
+			t.Errorf("conflicts = %v, want [%s %s %s]", conflicts, existing.ID, dupEmail.ID, dupIdentity.User.ID)
 		}
 		if _, err := dst.Users().ByID(ctx, fresh.ID); !domain.IsCode(err, domain.CodeNotFound) {
 			t.Fatalf("a failed batch wrote the fresh account (ByID: %v), want nothing written", err)
@@ -206,11 +231,17 @@ func testArchive(t *testing.T, b ports.Backend, open func(t *testing.T) ports.Ba
 		batch = append(batch, domain.Account{User: *fresh2})
 		conflicts, err = da.Restore(ctx, batch, true, domain.Effects{})
 		noErr(t, "Restore with skip", err)
-		if !slices.Equal(conflicts, []string{existing.ID, dupEmail.ID}) {
-			t.Errorf("conflicts = %v, want [%s %s]", conflicts, existing.ID, dupEmail.ID)
+		if !slices.Equal(conflicts, []string{existing.ID, dupEmail.ID, dupIdentity.User.ID}) {
+			t.Errorf("conflicts = %v, want [%s %s %s]", conflicts, existing.ID, dupEmail.ID, dupIdentity.User.ID)
 		}
 		getUser(t, dst, fresh.ID)
 		getUser(t, dst, fresh2.ID)
+		if _, err := dst.Users().ByID(ctx, dupIdentity.User.ID); !domain.IsCode(err, domain.CodeNotFound) {
+			t.Errorf("the account with a taken identity was written (ByID: %v)", err)
+		}
+		if id, err := dst.Identities().ByIdentity(ctx, "github", "s-"+holder.ID); err != nil || id.UserID != holder.ID {
+			t.Errorf("the held identity = %+v, %v; want it still the holder's", id, err)
+		}
 		if got := getUser(t, dst, existing.ID); got.Email != existing.Email {
 			t.Errorf("the existing account changed: %+v", got)
 		}

@@ -114,7 +114,7 @@ func merge(a map[string]int64, b archivefile.Counts) archivefile.Counts {
 // formatCounts is the closing line: every kind with its count, in a fixed order.
 func formatCounts(c archivefile.Counts, conflicts int64) string {
 	order := []string{archivefile.KindSecret, archivefile.KindUser, archivefile.KindFactor, archivefile.KindRecoveryCodes,
-		archivefile.KindPasskey, archivefile.KindSession, archivefile.KindToken, archivefile.KindEvent}
+		archivefile.KindPasskey, archivefile.KindSession, archivefile.KindToken, archivefile.KindIdentity, archivefile.KindEvent}
 	var parts []string
 	seen := map[string]bool{}
 	for _, k := range order {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/rand"
 	"encoding/base32"
 	"encoding/json"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oauth2-proxy/mockoidc"
 
 	"github.com/authd/authd/adapters/backendtest"
 	"github.com/authd/authd/adapters/totp"
@@ -23,20 +26,29 @@ type movedAccount struct {
 	reset                   string // a password-reset token mailed by the source
 	key                     *webauthntest.Authenticator
 	passkey                 *webauthntest.Credential
+	// A second account, made by a sign-in through the provider "corp": its
+	// identity moves with it.
+	idp    *mockoidc.MockOIDC
+	fedID  string
+	fedSub string
 }
 
 // moveEnv is the configuration shared by source and target: the same keys come
 // from the store's generated secrets, which the move carries.
 var moveEnv = map[string]string{"AUTH_REQUIRE_ACTIVATION": "false"}
 
-// setUpSource signs up, logs in and enrols TOTP through the real wiring on url,
-// then stops the server: the account has a password, an active factor, recovery
-// codes and one live aal2 session whose refresh token has rotated once.
+// setUpSource, through the real wiring on url, signs in a provider's user (a
+// passwordless account with its identity), then signs up, logs in and enrols
+// TOTP, then stops the server: the second account has a password, an active
+// factor, recovery codes and one live aal2 session whose refresh token has
+// rotated once.
 func setUpSource(t *testing.T, url string) movedAccount {
 	t.Helper()
-	s := startServer(t, testConfig(t, url, moveEnv))
+	idp := startIdP(t)
+	s := startServer(t, testConfig(t, url, providerEnv(idp, moveEnv)))
 	defer s.stop()
-	a := movedAccount{email: "mover@example.com", password: "correct horse battery"}
+	a := movedAccount{email: "mover@example.com", password: "correct horse battery", idp: idp, fedSub: "fed-" + rand.Text()}
+	a.fedID = str(signInViaProvider(t, s, idp, a.fedSub, "fed@example.com"), "user", "id")
 	s.expect(201, "POST", "/v1/auth/signup", "", map[string]any{"email": a.email, "password": a.password, "username": "mover"})
 	access := str(s.expect(200, "POST", "/v1/auth/login", "", map[string]any{"email": a.email, "password": a.password}), "access_token")
 	a.secret = str(s.expect(201, "POST", "/v1/auth/mfa/totp", access, nil), "secret")
@@ -69,7 +81,12 @@ func setUpSource(t *testing.T, url string) movedAccount {
 // nobody has to sign in again.
 func checkTarget(t *testing.T, url string, a movedAccount) {
 	t.Helper()
-	s := startServer(t, testConfig(t, url, moveEnv))
+	s := startServer(t, testConfig(t, url, providerEnv(a.idp, moveEnv)))
+	// The provider's user signs in to the same account, found by its moved
+	// identity (not made anew, not refused as account_exists).
+	if got := str(signInViaProvider(t, s, a.idp, a.fedSub, "fed@example.com"), "user", "id"); got != a.fedID {
+		t.Fatalf("provider sign-in on the target: account %q, want the moved %q", got, a.fedID)
+	}
 	if got := str(s.expect(200, "GET", "/v1/auth/me", a.access, nil), "user", "email"); got != a.email {
 		t.Fatalf("me with the old access token: email %q, want %q", got, a.email)
 	}
@@ -132,10 +149,11 @@ func totpCode(t *testing.T, secret string, at time.Time) string {
 	return c
 }
 
-// wantCounts is the closing line of a move of one such account: three generated
-// secrets (signing key, refresh key, encryption key), the user, its factor, its
-// codes, its passkey, its one live session and its live reset token.
-var wantCounts = regexp.MustCompile(`secret=3 user=1 factor=1 recovery_codes=1 passkey=1 session=1 token=1 event=0 skipped=0`)
+// wantCounts is the closing line of a move of such accounts: three generated
+// secrets (signing key, refresh key, encryption key), the two users, the
+// password account's factor, codes, passkey and live reset token, one live
+// session each, and the provider account's identity.
+var wantCounts = regexp.MustCompile(`secret=3 user=2 factor=1 recovery_codes=1 passkey=1 session=2 token=1 identity=1 event=0 skipped=0`)
 
 // TestCopyEveryPair copies an account from every backend to every other through
 // `authd copy` and checks on the target that tokens, password, TOTP and recovery
@@ -162,8 +180,8 @@ func TestCopyEveryPair(t *testing.T) {
 				// A second copy finds the account there and skips it; with fail it
 				// stops and says which.
 				code, _, errOut = runCLI(t, nil, "", "copy", "--from", src, "--to", dst)
-				if code != 0 || !strings.Contains(errOut, "user=0") || !strings.Contains(errOut, "skipped=1") {
-					t.Fatalf("second copy: exit %d, stderr %q; want 0, user=0 and skipped=1", code, errOut)
+				if code != 0 || !strings.Contains(errOut, "user=0") || !strings.Contains(errOut, "skipped=2") {
+					t.Fatalf("second copy: exit %d, stderr %q; want 0, user=0 and skipped=2", code, errOut)
 				}
 				code, _, errOut = runCLI(t, nil, "", "copy", "--from", src, "--to", dst, "--on-conflict", "fail")
 				if code != 1 || !strings.Contains(errOut, "exist in the target") {
@@ -183,7 +201,7 @@ func TestExportImport(t *testing.T) {
 	a := setUpSource(t, src)
 	file := filepath.Join(t.TempDir(), "accounts.jsonl")
 	code, out, errOut := runCLI(t, map[string]string{"AUTH_DATABASE_URL": src}, "", "export", "--out", file, "--events")
-	if code != 0 || out != "" || !strings.Contains(errOut, "exported secret=3 user=1 factor=1 recovery_codes=1 passkey=1 session=1 token=1") {
+	if code != 0 || out != "" || !strings.Contains(errOut, "exported secret=3 user=2 factor=1 recovery_codes=1 passkey=1 session=2 token=1 identity=1") {
 		t.Fatalf("export: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	info, err := os.Stat(file)
@@ -198,7 +216,7 @@ func TestExportImport(t *testing.T) {
 		t.Error("the export holds the password in the clear")
 	}
 	code, _, errOut = runCLI(t, map[string]string{"AUTH_DATABASE_URL": dst}, "", "import", "--in", file)
-	if code != 0 || !strings.Contains(errOut, "user=1 factor=1 recovery_codes=1 passkey=1 session=1 token=1") || strings.Contains(errOut, "event=0") {
+	if code != 0 || !strings.Contains(errOut, "user=2 factor=1 recovery_codes=1 passkey=1 session=2 token=1 identity=1") || strings.Contains(errOut, "event=0") {
 		t.Fatalf("import: exit %d, stderr %q; want the account and its events", code, errOut)
 	}
 	checkTarget(t, dst, a)

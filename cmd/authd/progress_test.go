@@ -37,8 +37,8 @@ func TestProgressOnATerminalOnly(t *testing.T) {
 	case <-done:
 	case <-time.After(5 * time.Second):
 	}
-	if got := out.String(); !strings.Contains(got, "exporting") || !strings.Contains(got, "(1/1, ") || !strings.Contains(got, "exported secret=3 user=1") {
-		t.Fatalf("export on a terminal wrote %q, want the progress (exporting, 1/1 accounts) and the counts", got)
+	if got := out.String(); !strings.Contains(got, "exporting") || !strings.Contains(got, "(2/2, ") || !strings.Contains(got, "exported secret=3 user=2") {
+		t.Fatalf("export on a terminal wrote %q, want the progress (exporting, 2/2 accounts) and the counts", got)
 	}
 
 	var stderr strings.Builder
