@@ -4,11 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
 	"github.com/authd/authd/domain"
 )
 
@@ -54,22 +49,13 @@ func (tk *TokenStore) PutAuthCode(ctx context.Context, c *domain.AuthCode, fx do
 // concurrent calls only one finds it there. An expired code is deleted too (the
 // TTL may not have got to it yet), and refused.
 func (tk *TokenStore) ConsumeAuthCode(ctx context.Context, hash string, now time.Time) (*domain.AuthCode, error) {
-	out, err := tk.s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName:                aws.String(tk.s.table),
-		Key:                      authCodeKey(hash),
-		ConditionExpression:      aws.String("attribute_exists(#pk)"),
-		ExpressionAttributeNames: map[string]string{"#pk": attrPK},
-		ReturnValues:             types.ReturnValueAllOld,
-	})
-	if _, ok := conditionFailed(err); ok {
-		return nil, errAuthCodeInvalid()
-	}
-	if err != nil {
-		return nil, translate("consume authorization code", err)
-	}
 	var it authCodeItem
-	if err := attributevalue.UnmarshalMap(out.Attributes, &it); err != nil {
-		return nil, translate("consume authorization code", err)
+	ok, err := tk.s.take(ctx, "consume authorization code", authCodeKey(hash), &it)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, errAuthCodeInvalid()
 	}
 	if !now.Before(it.ExpiresAt) {
 		return nil, domain.Errorf(domain.CodeTokenExpired, "The authorization code has expired.")

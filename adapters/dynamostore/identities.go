@@ -117,22 +117,13 @@ func (is *IdentityStore) PutFlow(ctx context.Context, f *domain.ProviderFlow) er
 // ConsumeFlow is one conditional DeleteItem returning the old item: whoever
 // deletes it has it.
 func (is *IdentityStore) ConsumeFlow(ctx context.Context, hash string, now time.Time) (*domain.ProviderFlow, error) {
-	out, err := is.s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName:                aws.String(is.s.table),
-		Key:                      flowKey(hash),
-		ConditionExpression:      aws.String("attribute_exists(#pk)"),
-		ExpressionAttributeNames: map[string]string{"#pk": attrPK},
-		ReturnValues:             types.ReturnValueAllOld,
-	})
-	if _, ok := conditionFailed(err); ok {
-		return nil, domain.Errorf(domain.CodeTokenInvalid, "The sign-in through the provider is not valid; start again.")
-	}
-	if err != nil {
-		return nil, translate("consume provider flow", err)
-	}
 	var it flowItem
-	if err := attributevalue.UnmarshalMap(out.Attributes, &it); err != nil {
-		return nil, translate("consume provider flow", err)
+	ok, err := is.s.take(ctx, "consume provider flow", flowKey(hash), &it)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, domain.Errorf(domain.CodeTokenInvalid, "The sign-in through the provider is not valid; start again.")
 	}
 	if !now.Before(it.ExpiresAt) {
 		return nil, domain.Errorf(domain.CodeTokenExpired, "The sign-in through the provider took too long; start again.")

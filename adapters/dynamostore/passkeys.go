@@ -364,22 +364,13 @@ func (ps *PasskeyStore) CreateCeremony(ctx context.Context, c *domain.PasskeyCer
 // ConsumeCeremony is one conditional DeleteItem returning the old item: whoever
 // deletes it has it.
 func (ps *PasskeyStore) ConsumeCeremony(ctx context.Context, hash string, now time.Time) (*domain.PasskeyCeremony, error) {
-	out, err := ps.s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName:                aws.String(ps.s.table),
-		Key:                      ceremonyKey(hash),
-		ConditionExpression:      aws.String("attribute_exists(#pk)"),
-		ExpressionAttributeNames: map[string]string{"#pk": attrPK},
-		ReturnValues:             types.ReturnValueAllOld,
-	})
-	if _, ok := conditionFailed(err); ok {
-		return nil, domain.Errorf(domain.CodeTokenInvalid, "The passkey ceremony is not valid; start again.")
-	}
-	if err != nil {
-		return nil, translate("consume ceremony", err)
-	}
 	var it ceremonyItem
-	if err := attributevalue.UnmarshalMap(out.Attributes, &it); err != nil {
-		return nil, translate("consume ceremony", err)
+	ok, err := ps.s.take(ctx, "consume ceremony", ceremonyKey(hash), &it)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, domain.Errorf(domain.CodeTokenInvalid, "The passkey ceremony is not valid; start again.")
 	}
 	if !now.Before(it.ExpiresAt) {
 		return nil, domain.Errorf(domain.CodeTokenExpired, "The passkey ceremony has expired; start again.")

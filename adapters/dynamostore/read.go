@@ -28,6 +28,29 @@ func (s *Store) get(ctx context.Context, op string, k key, out any) (bool, error
 	return true, nil
 }
 
+// take deletes the item at k, if there is one, and unmarshals what it held into
+// out: one conditional DeleteItem, so of concurrent takers exactly one gets it.
+// It reports false when there was none (never made, or taken already).
+func (s *Store) take(ctx context.Context, op string, k key, out any) (bool, error) {
+	res, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName:                aws.String(s.table),
+		Key:                      k,
+		ConditionExpression:      aws.String("attribute_exists(#pk)"),
+		ExpressionAttributeNames: map[string]string{"#pk": attrPK},
+		ReturnValues:             types.ReturnValueAllOld,
+	})
+	if _, ok := conditionFailed(err); ok {
+		return false, nil
+	}
+	if err != nil {
+		return false, translate(op, err)
+	}
+	if err := attributevalue.UnmarshalMap(res.Attributes, out); err != nil {
+		return false, translate(op, err)
+	}
+	return true, nil
+}
+
 // getUser reads the user item by id; nil when it does not exist.
 func (s *Store) getUser(ctx context.Context, op, id string) (*userItem, error) {
 	var it userItem
