@@ -527,6 +527,25 @@ func TestProviderSignIn(t *testing.T) {
 			e.do(t, "DELETE", "/v1/auth/identities/github", nil, bearer(again.AccessToken)).expect(t, 409, "last_login_method")
 		})
 
+		t.Run("an account made by a provider sets a password by the forgot mail; then it may unlink", func(t *testing.T) {
+			email := uniqEmail("fed-pw")
+			p.oidc.QueueUser(mockUser("pw-"+rand.Text(), email, true))
+			tk := e.signInVia(t, "mock")
+			e.do(t, "DELETE", "/v1/auth/identities/mock", nil, bearer(tk.AccessToken)).expect(t, 409, "last_login_method")
+			e.do(t, "POST", "/v1/auth/password/forgot", map[string]string{"email": email}).expect(t, 202, "")
+			e.settle(t)
+			reset := e.mail.resetFor(email)
+			if reset == "" {
+				t.Fatal("no reset mail to the provider's account")
+			}
+			e.do(t, "POST", "/v1/auth/password/reset", map[string]string{"token": reset, "new_password": password}).expect(t, 204, "")
+			fresh := e.login(t, email) // the password works now
+			e.do(t, "DELETE", "/v1/auth/identities/mock", nil, bearer(fresh.AccessToken)).expect(t, 204, "")
+			if ids := identitiesOf(t, e, fresh.AccessToken); len(ids) != 0 {
+				t.Fatalf("identities after unlink = %v, want none", ids)
+			}
+		})
+
 		t.Run("auto-link on: a verified address links the active account", func(t *testing.T) {
 			email := uniqEmail("autolink")
 			id := e.activeUser(t, email)
