@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"io"
 	"path/filepath"
 	"strings"
@@ -27,9 +26,11 @@ func TestProgressOnATerminalOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tty.Close()
-	var out bytes.Buffer
+	// The terminal is read by a goroutine until the child's side closes; the
+	// buffers are locked, since a read that outlives the wait below still writes.
+	out := &syncBuffer{}
 	done := make(chan struct{})
-	go func() { _, _ = io.Copy(&out, tty); close(done) }()
+	go func() { _, _ = io.Copy(out, tty); close(done) }()
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("export on a terminal: %v\n%s", err, out.String())
 	}
@@ -58,9 +59,15 @@ func TestProgressOnATerminalOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tty2.Close()
-	out.Reset()
-	go func() { _, _ = io.Copy(&out, tty2) }()
-	if err := cmd.Wait(); err == nil || strings.Contains(out.String(), "password_hash") {
-		t.Fatalf("export to a terminal: err %v, output %q; want a refusal and no record", err, out.String())
+	out2 := &syncBuffer{}
+	done2 := make(chan struct{})
+	go func() { _, _ = io.Copy(out2, tty2); close(done2) }()
+	err = cmd.Wait()
+	select {
+	case <-done2:
+	case <-time.After(5 * time.Second):
+	}
+	if err == nil || strings.Contains(out2.String(), "password_hash") {
+		t.Fatalf("export to a terminal: err %v, output %q; want a refusal and no record", err, out2.String())
 	}
 }
