@@ -10,7 +10,7 @@ import (
 // revokes every other session in the same store step; the caller's session stays.
 // Returns validation_failed, invalid_credentials (wrong current password),
 // aal2_required (MFA on, session below aal2).
-func (a *App) ChangePassword(ctx context.Context, p Principal, current, next string) error {
+func (a *App) ChangePassword(ctx context.Context, p Principal, current, next string) (err error) {
 	if err := validate(
 		requiredField("current_password", current),
 		domain.ValidatePassword("new_password", next),
@@ -21,7 +21,7 @@ func (a *App) ChangePassword(ctx context.Context, p Principal, current, next str
 	if err != nil {
 		return err
 	}
-	defer done()
+	defer func() { done(err) }()
 	u, err := a.caller(ctx, p)
 	if err != nil {
 		return err
@@ -50,7 +50,7 @@ func (a *App) ChangePassword(ctx context.Context, p Principal, current, next str
 // DeleteAccount removes the caller's account with its sessions and tokens after
 // checking the password; the e-mail and username become free. Returns
 // validation_failed, invalid_credentials, aal2_required.
-func (a *App) DeleteAccount(ctx context.Context, p Principal, password string) error {
+func (a *App) DeleteAccount(ctx context.Context, p Principal, password string) (err error) {
 	if err := validate(requiredField("password", password)); err != nil {
 		return err
 	}
@@ -58,7 +58,7 @@ func (a *App) DeleteAccount(ctx context.Context, p Principal, password string) e
 	if err != nil {
 		return err
 	}
-	defer done()
+	defer func() { done(err) }()
 	u, err := a.caller(ctx, p)
 	if err != nil {
 		return err
@@ -94,7 +94,7 @@ func (a *App) ForgotPassword(ctx context.Context, email string, c Client) error 
 // in one store step, then forgets the back-off of the account's e-mail and
 // username. The password is checked first, so a refused password leaves
 // the token usable. Returns validation_failed, token_invalid, token_expired.
-func (a *App) ResetPassword(ctx context.Context, token, password string, c Client) error {
+func (a *App) ResetPassword(ctx context.Context, token, password string, c Client) (err error) {
 	if err := validate(
 		requiredField("token", token),
 		domain.ValidatePassword("new_password", password),
@@ -105,7 +105,7 @@ func (a *App) ResetPassword(ctx context.Context, token, password string, c Clien
 	if err != nil {
 		return err
 	}
-	defer done()
+	defer func() { done(err) }()
 	hash, err := a.Hasher.Hash(ctx, password)
 	if err != nil {
 		return err

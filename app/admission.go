@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -28,6 +29,13 @@ import (
 // many requests as can be served in the wait — the rest hear "come back" in a
 // millisecond and hold no goroutine deep in a handler for the garbage collector
 // to scan.
+//
+// Nobody queues behind a store that is failing: when an operation leaves the
+// door unavailable (the database timed out under it, say), the requests waiting
+// are told to come back at once instead of entering one after another to time
+// out in turn, and until an operation succeeds again a request that finds the
+// door full is told so on arrival. One that finds room still goes in, so the
+// store keeps being tried.
 type admission struct {
 	door    chan struct{}
 	wait    time.Duration
@@ -35,6 +43,10 @@ type admission struct {
 
 	waiting atomic.Int64 // requests waiting at the door
 	inside  atomic.Int64 // moving average of the time an operation stays inside, ns
+
+	mu      sync.Mutex
+	failing bool          // the latest operation to leave found the store unavailable
+	failed  chan struct{} // closed when failing begins; the waiters listen on it
 }
 
 // admissionRetryAfter is the least a shed request is told to wait: one hash takes
@@ -45,15 +57,16 @@ func newAdmission(limit int, wait time.Duration, observe func(time.Duration)) *a
 	if limit <= 0 {
 		return nil
 	}
-	return &admission{door: make(chan struct{}, limit), wait: wait, observe: observe}
+	return &admission{door: make(chan struct{}, limit), wait: wait, observe: observe, failed: make(chan struct{})}
 }
 
 // admit waits for room for one password operation and returns the func that frees
-// it, or unavailable (RetryAfter set) when none frees within the wait or ctx ends.
-// A nil admission admits everything.
-func (d *admission) admit(ctx context.Context) (func(), error) {
+// it, to be called with the operation's outcome, or unavailable (RetryAfter set)
+// when none frees within the wait, ctx ends or the store is failing. A nil
+// admission admits everything.
+func (d *admission) admit(ctx context.Context) (func(error), error) {
 	if d == nil {
-		return func() {}, nil
+		return func(error) {}, nil
 	}
 	var waited time.Duration
 	select {
@@ -68,17 +81,47 @@ func (d *admission) admit(ctx context.Context) (func(), error) {
 	}
 	d.record(waited)
 	entered := time.Now()
-	return func() {
+	return func(outcome error) {
 		d.learn(time.Since(entered))
+		d.outcome(outcome)
 		<-d.door
 	}, nil
 }
 
+// outcome records whether an operation found the store working: unavailable
+// starts failing and sheds every waiter; anything else ends it.
+func (d *admission) outcome(err error) {
+	down := domain.IsCode(err, domain.CodeUnavailable)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	switch {
+	case down && !d.failing:
+		d.failing = true
+		close(d.failed)
+	case !down && d.failing:
+		d.failing = false
+		d.failed = make(chan struct{})
+	}
+}
+
+// failure returns whether the store is failing, and the channel closed when it
+// begins to.
+func (d *admission) failure() (bool, <-chan struct{}) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.failing, d.failed
+}
+
 // queue waits for room, for as long as leaves time for the operation itself
-// within the wait, unless the requests ahead would not be through by then.
+// within the wait, unless the requests ahead would not be through by then or the
+// store is failing.
 func (d *admission) queue(ctx context.Context) error {
 	ahead := d.waiting.Add(1)
 	defer d.waiting.Add(-1)
+	failing, failed := d.failure()
+	if failing {
+		return shed(0)
+	}
 	budget := d.wait - time.Duration(d.inside.Load())
 	if d.drain(ahead) > budget || budget <= 0 {
 		return shed(d.drain(ahead))
@@ -92,6 +135,8 @@ func (d *admission) queue(ctx context.Context) error {
 		return shed(d.drain(d.waiting.Load()))
 	case <-ctx.Done():
 		return shed(d.drain(d.waiting.Load()))
+	case <-failed:
+		return shed(0)
 	}
 }
 

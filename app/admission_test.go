@@ -33,14 +33,14 @@ func TestAdmissionLetsInWhenRoomFrees(t *testing.T) {
 	go func() {
 		next, err := d.admit(context.Background())
 		if err == nil {
-			next()
+			next(nil)
 		}
 		got <- err
 	}()
 	for d.waiting.Load() != 1 {
 		time.Sleep(time.Millisecond)
 	}
-	done()
+	done(nil)
 	if err := <-got; err != nil {
 		t.Fatalf("the waiting request: %v, want admitted once room freed", err)
 	}
@@ -52,7 +52,7 @@ func TestAdmissionLetsInWhenRoomFrees(t *testing.T) {
 func TestAdmissionShedsAfterTheWait(t *testing.T) {
 	d := newAdmission(1, 20*time.Millisecond, nil)
 	done, _ := d.admit(context.Background())
-	defer done()
+	defer done(nil)
 	_, err := d.admit(context.Background())
 	wantShed(t, err)
 	if n := d.waiting.Load(); n != 0 {
@@ -73,7 +73,7 @@ func TestAdmissionShedsAfterTheWait(t *testing.T) {
 }
 
 // admitFull admits once to fill d, then returns what a second admit with ctx gives.
-func (d *admission) admitFull(t *testing.T, ctx context.Context) (func(), error) {
+func (d *admission) admitFull(t *testing.T, ctx context.Context) (func(error), error) {
 	t.Helper()
 	if _, err := d.admit(context.Background()); err != nil {
 		t.Fatal(err)
@@ -92,7 +92,7 @@ func TestAdmissionShedsEarly(t *testing.T) {
 		if err != nil {
 			t.Fatalf("empty door: %v", err)
 		}
-		defer done()
+		defer done(nil)
 	}
 	start := time.Now()
 	_, err := d.admit(context.Background())
@@ -130,9 +130,63 @@ func TestNilAdmissionAdmitsEverything(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer done()
+		defer done(nil)
 	}
 	if newAdmission(0, time.Second, nil) != nil {
 		t.Fatal("a limit of 0 should mean no admission bound")
 	}
+}
+
+// TestAdmissionShedsWaitersWhenTheStoreFails: an operation that leaves
+// unavailable (its database timed out) sends the requests waiting behind it
+// away at once, not one by one into the same stall; until one succeeds again a
+// request that finds the door full is told so on arrival, and one that finds
+// room still goes in.
+func TestAdmissionShedsWaitersWhenTheStoreFails(t *testing.T) {
+	d := newAdmission(1, time.Minute, nil)
+	done, err := d.admit(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan error, 1)
+	go func() { _, err := d.admit(context.Background()); got <- err }()
+	for d.waiting.Load() != 1 {
+		time.Sleep(time.Millisecond)
+	}
+	start := time.Now()
+	done(domain.Errorf(domain.CodeUnavailable, "the database did not answer in time"))
+	wantShed(t, <-got)
+	if took := time.Since(start); took > time.Second {
+		t.Fatalf("the waiter was shed after %v, want at once", took)
+	}
+
+	probe, err := d.admit(context.Background()) // room: it goes in
+	if err != nil {
+		t.Fatalf("a request finding room while failing: %v, want admitted", err)
+	}
+	start = time.Now()
+	_, err = d.admit(context.Background()) // full and failing: told on arrival
+	wantShed(t, err)
+	if took := time.Since(start); took > time.Second {
+		t.Fatalf("shed after %v, want on arrival", took)
+	}
+	probe(domain.Errorf(domain.CodeInvalidCredentials, "wrong password")) // the store answered
+	go func() {
+		next, err := d.admit(context.Background())
+		if err == nil {
+			next(nil)
+		}
+		got <- err
+	}()
+	if err := <-got; err != nil {
+		t.Fatalf("after a success: %v, want admitted", err)
+	}
+	// Failing again after a recovery sheds again.
+	done, _ = d.admit(context.Background())
+	go func() { _, err := d.admit(context.Background()); got <- err }()
+	for d.waiting.Load() != 1 {
+		time.Sleep(time.Millisecond)
+	}
+	done(domain.Errorf(domain.CodeUnavailable, "again"))
+	wantShed(t, <-got)
 }

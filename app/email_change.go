@@ -17,7 +17,7 @@ import (
 // request voids the link of an earlier one. Returns validation_failed,
 // invalid_credentials, rate_limited, fresh_token_required, aal2_required and
 // email_taken (the address belongs to another account already).
-func (a *App) RequestEmailChange(ctx context.Context, p Principal, newEmail, password string) error {
+func (a *App) RequestEmailChange(ctx context.Context, p Principal, newEmail, password string) (err error) {
 	normalised, fe := a.email("new_email", newEmail)
 	if err := validate(fe); err != nil {
 		return err
@@ -26,7 +26,7 @@ func (a *App) RequestEmailChange(ctx context.Context, p Principal, newEmail, pas
 	if err != nil {
 		return err
 	}
-	defer done()
+	defer func() { done(err) }()
 	u, err := a.caller(ctx, p)
 	if err != nil {
 		return err

@@ -25,7 +25,7 @@ type LoginInput struct {
 // attempts, whether or not an account has it), and, only after a correct password,
 // account_not_active or account_disabled, and for an account with MFA on
 // mfa_required (no session: see LoginMFA).
-func (a *App) Login(ctx context.Context, in LoginInput) (*TokenPair, error) {
+func (a *App) Login(ctx context.Context, in LoginInput) (_ *TokenPair, err error) {
 	email, emailErr := a.Identifiers.Email("email", in.Email)
 	username, usernameErr := a.Identifiers.Username("username", in.Username)
 	fields := []*domain.FieldError{emailErr, usernameErr}
@@ -42,7 +42,7 @@ func (a *App) Login(ctx context.Context, in LoginInput) (*TokenPair, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer done()
+	defer func() { done(err) }()
 
 	// The attempt is reserved before anything is looked up: the answer to a
 	// backing-off identifier is the same whether or not an account has it.

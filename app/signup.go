@@ -54,7 +54,7 @@ func (a *App) CreateAdmin(ctx context.Context, in SignUpInput) (*domain.User, er
 	return a.createUser(ctx, in, domain.RoleAdmin, true)
 }
 
-func (a *App) createUser(ctx context.Context, in SignUpInput, role domain.Role, active bool) (*domain.User, error) {
+func (a *App) createUser(ctx context.Context, in SignUpInput, role domain.Role, active bool) (_ *domain.User, err error) {
 	email, emailErr := a.email("email", in.Email)
 	username, usernameErr := a.username("username", in.Username)
 	name := strings.TrimSpace(in.Name)
@@ -74,7 +74,7 @@ func (a *App) createUser(ctx context.Context, in SignUpInput, role domain.Role, 
 	if err != nil {
 		return nil, err
 	}
-	defer done()
+	defer func() { done(err) }()
 	hash, err := a.Hasher.Hash(ctx, in.Password)
 	if err != nil {
 		return nil, err
