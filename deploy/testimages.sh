@@ -228,6 +228,17 @@ build_all() {
 	if [[ -z $("$docker" images -q 'testcontainers/ryuk' 2>/dev/null) ]]; then
 		echo "export TESTCONTAINERS_RYUK_DISABLED=true"
 	fi
+	host_override
+}
+
+# host_override tells testcontainers where the private engine publishes ports:
+# on this machine. Left to itself, testcontainers takes a machine with a
+# /.dockerenv for a container and looks for the ports at its default gateway,
+# where nothing answers (seen: "dial tcp 192.0.2.1:32772: i/o timeout").
+host_override() {
+	if [[ $DOCKER_HOST == "$private_host" && -z ${TESTCONTAINERS_HOST_OVERRIDE:-} ]]; then
+		echo "export TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1"
+	fi
 }
 
 case ${1:-build} in
@@ -235,6 +246,7 @@ build) build_all ;;
 engine)
 	engine
 	echo "export DOCKER_HOST=$DOCKER_HOST"
+	host_override
 	;;
 stop) stop ;;
 *)
