@@ -47,6 +47,21 @@ func chromium(t *testing.T) string {
 // headless is how the browser tests start Debian's chromium: headless, with a fresh
 // profile, and without the background connections this machine's closed network
 // refuses; extra options follow.
+// saveScreenshot writes the page of bctx as a PNG named name in the test's temp
+// dir and logs where.
+func saveScreenshot(t *testing.T, bctx context.Context, name string) {
+	t.Helper()
+	screenshot, err := chromedp.Run(bctx, chromedp.FullScreenshot(90))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, screenshot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s (%d bytes)", path, len(screenshot))
+}
+
 func headless(t *testing.T, browser string, extra ...chromedp.ExecAllocatorOption) []chromedp.ExecAllocatorOption {
 	return append([]chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(browser),

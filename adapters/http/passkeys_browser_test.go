@@ -3,8 +3,6 @@ package httpapi_test
 import (
 	"context"
 	"net"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -102,15 +100,7 @@ func TestPasskeysInBrowser(t *testing.T) {
 	if got != "hwk mfa "+email {
 		t.Fatalf("passwordless login in the browser: %q, want amr hwk mfa for %s", got, email)
 	}
-	screenshot, err := chromedp.Run(bctx, chromedp.FullScreenshot(90))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "passkeys.png")
-	if err := os.WriteFile(path, screenshot, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot: %s (%d bytes)", path, len(screenshot))
+	saveScreenshot(t, bctx, "passkeys.png")
 	// The first passkey turned MFA on: the session that registered it is revoked.
 	if status := run(`fetch("/v1/auth/passkeys", {headers: {Authorization: "Bearer ` + access + `"}}).then(r => String(r.status))`); status != "401" {
 		t.Errorf("the pre-passkey session answers %s after MFA went on, want 401", status)

@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -60,15 +58,7 @@ func TestSignInLinkInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("opening the link: %v", err)
 	}
-	screenshot, err := chromedp.Run(bctx, chromedp.FullScreenshot(90))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "sign-in.png")
-	if err := os.WriteFile(path, screenshot, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot: %s (%d bytes)", path, len(screenshot))
+	saveScreenshot(t, bctx, "sign-in.png")
 	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS("#submit")), chromedp.WaitVisible(chromedp.CSS("#app"))); err != nil {
 		t.Fatalf("pressing the button: %v", err)
 	}
