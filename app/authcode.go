@@ -6,7 +6,9 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/url"
+	"unicode/utf8"
 
 	"github.com/authd/authd/domain"
 )
@@ -32,6 +34,35 @@ func (a *App) checkRedirect(uri string) error {
 			Message: "This redirect_uri is not in AUTH_REDIRECT_URLS; it must match an entry exactly."})
 	}
 	return nil
+}
+
+// checkAppRedirect checks the app's half of an authorization-code flow, as an
+// authorize or a sign-in request brings it: an allow-listed redirect_uri (at most
+// maxRedirectURI bytes), an S256 code_challenge, and a state of at most
+// domain.MaxStateLength bytes of UTF-8 (validation_failed).
+func (a *App) checkAppRedirect(redirectURI, challenge, method, state string) error {
+	if len(redirectURI) > maxRedirectURI {
+		return validate(&domain.FieldError{Field: "redirect_uri", Code: "not_allowed", Message: "The redirect_uri is not in AUTH_REDIRECT_URLS."})
+	}
+	if err := a.checkRedirect(redirectURI); err != nil {
+		return err
+	}
+	if err := checkCodeChallenge(challenge, method); err != nil {
+		return err
+	}
+	if !validState(state) {
+		return validate(&domain.FieldError{Field: "state", Code: "too_long",
+			Message: fmt.Sprintf("The state is at most %d bytes of UTF-8.", domain.MaxStateLength)})
+	}
+	return nil
+}
+
+// maxRedirectURI bounds a redirect_uri before it is looked up.
+const maxRedirectURI = 2048
+
+// validState reports whether an app's state may be carried and echoed back.
+func validState(state string) bool {
+	return len(state) <= domain.MaxStateLength && utf8.ValidString(state)
 }
 
 // checkCodeChallenge refuses a PKCE challenge that is not S256 (RFC 7636 §4.2;
@@ -135,7 +166,7 @@ func (a *App) RedirectError(redirectURI, state string, err error) string {
 			code, detail = domain.CodeUnavailable, "The service is busy; try again in a moment."
 		}
 	}
-	return withQuery(redirectURI, map[string]string{"error": string(code), "error_description": detail, "state": state})
+	return backWithError(redirectURI, state, string(code), detail)
 }
 
 // CodeGrantInput is POST /v1/auth/token with grant_type authorization_code.

@@ -14,16 +14,24 @@ const oneTimeTokenBytes = 32
 
 // newOneTimeToken returns a fresh clear token and its stored form.
 func (a *App) newOneTimeToken(kind domain.TokenKind, userID string, ttl time.Duration) (string, *domain.OneTimeToken, error) {
-	b := make([]byte, oneTimeTokenBytes)
-	if _, err := a.Random.Read(b); err != nil {
+	clear, err := a.randomString(oneTimeTokenBytes)
+	if err != nil {
 		return "", nil, err
 	}
-	clear := base64.RawURLEncoding.EncodeToString(b)
 	now := a.Clock.Now()
 	return clear, &domain.OneTimeToken{
 		Hash: HashToken(clear), Kind: kind, UserID: userID,
 		CreatedAt: now, ExpiresAt: now.Add(ttl),
 	}, nil
+}
+
+// randomString returns n random bytes as base64url, unpadded.
+func (a *App) randomString(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := a.Random.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
 // HashToken is the stored form of a one-time token: hex SHA-256. The tokens carry

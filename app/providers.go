@@ -2,11 +2,9 @@ package app
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/authd/authd/domain"
 	"github.com/authd/authd/ports"
@@ -40,12 +38,6 @@ type ProviderCallbackInput struct {
 	Client           Client
 }
 
-// The limits of what the app passes through authd.
-const (
-	maxAppState    = domain.MaxStateLength
-	maxRedirectURI = 2048
-)
-
 // flowSecret is the sealed part of a flow: what authd alone must know.
 type flowSecret struct {
 	Nonce    string `json:"n"`
@@ -72,7 +64,7 @@ func (a *App) ProviderAuthorize(ctx context.Context, in ProviderAuthorizeInput) 
 			return "", false, err
 		}
 		state := in.State
-		if len(state) > maxAppState || !utf8.ValidString(state) {
+		if !validState(state) {
 			state = "" // not echoed: it is what was wrong
 		}
 		return backWithError(in.RedirectURI, state, "invalid_request", fieldMessages(err)), true, nil
@@ -102,25 +94,12 @@ func (a *App) LinkProviderStart(ctx context.Context, p Principal, in ProviderAut
 }
 
 // checkFlowRequest checks an authorize or link request: a configured provider
-// (not_found), an allow-listed redirect_uri, an S256 challenge and a state of
-// at most maxAppState bytes (validation_failed).
+// (not_found) and the app's redirect (checkAppRedirect).
 func (a *App) checkFlowRequest(in ProviderAuthorizeInput) error {
 	if err := a.providersOn(in.Provider); err != nil {
 		return err
 	}
-	if len(in.RedirectURI) > maxRedirectURI {
-		return validate(&domain.FieldError{Field: "redirect_uri", Code: "not_allowed", Message: "The redirect_uri is not in AUTH_REDIRECT_URLS."})
-	}
-	if err := a.checkRedirect(in.RedirectURI); err != nil {
-		return err
-	}
-	if err := checkCodeChallenge(in.CodeChallenge, in.CodeChallengeMethod); err != nil {
-		return err
-	}
-	if len(in.State) > maxAppState || !utf8.ValidString(in.State) {
-		return validate(&domain.FieldError{Field: "state", Code: "too_long", Message: "The state is at most 1024 bytes of UTF-8."})
-	}
-	return nil
+	return a.checkAppRedirect(in.RedirectURI, in.CodeChallenge, in.CodeChallengeMethod, in.State)
 }
 
 // fieldMessages joins the field messages of a validation error, for an
@@ -172,15 +151,6 @@ func (a *App) startFlow(ctx context.Context, in ProviderAuthorizeInput, linkUser
 		return "", err
 	}
 	return to, nil
-}
-
-// randomString returns n random bytes as base64url, unpadded.
-func (a *App) randomString(n int) (string, error) {
-	b := make([]byte, n)
-	if _, err := a.Random.Read(b); err != nil {
-		return "", err
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
 // backWithError is redirectURI with an RFC 6749 §4.1.2.1 error (and the app's

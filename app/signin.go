@@ -2,12 +2,10 @@ package app
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/authd/authd/domain"
 )
@@ -96,24 +94,13 @@ func (a *App) RequestSignIn(ctx context.Context, in SignInRequestInput) error {
 	return nil
 }
 
-// checkSignInRedirect checks a sign-in request's optional redirect: all of
-// redirect_uri (allow-listed), an S256 code_challenge and at most
-// domain.MaxStateLength of state, or none of them.
+// checkSignInRedirect checks a sign-in request's optional redirect: none of
+// its fields, or all of them as checkAppRedirect wants them.
 func (a *App) checkSignInRedirect(in SignInRequestInput) error {
 	if in.RedirectURI == "" && in.CodeChallenge == "" && in.CodeChallengeMethod == "" && in.State == "" {
 		return nil
 	}
-	if err := a.checkRedirect(in.RedirectURI); err != nil {
-		return err
-	}
-	if err := checkCodeChallenge(in.CodeChallenge, in.CodeChallengeMethod); err != nil {
-		return err
-	}
-	if len(in.State) > domain.MaxStateLength || !utf8.ValidString(in.State) {
-		return validate(&domain.FieldError{Field: "state", Code: "too_long",
-			Message: fmt.Sprintf("The state is at most %d bytes of UTF-8.", domain.MaxStateLength)})
-	}
-	return nil
+	return a.checkAppRedirect(in.RedirectURI, in.CodeChallenge, in.CodeChallengeMethod, in.State)
 }
 
 // serveSignInRequest is the dispatcher's half of RequestSignIn: for an account
@@ -159,11 +146,10 @@ func (a *App) serveSignInRequest(ctx context.Context, d domain.Delivery) error {
 // mailSignIn stores a fresh pair for email with the mail that carries it (link
 // token and code sealed together) and fx, in one store step.
 func (a *App) mailSignIn(ctx context.Context, email, userID, locale string, redirect domain.SignInRedirect, fx domain.Effects) error {
-	b := make([]byte, oneTimeTokenBytes)
-	if _, err := a.Random.Read(b); err != nil {
+	token, err := a.randomString(oneTimeTokenBytes)
+	if err != nil {
 		return err
 	}
-	token := base64.RawURLEncoding.EncodeToString(b)
 	code, err := a.signInCode()
 	if err != nil {
 		return err

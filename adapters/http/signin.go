@@ -69,10 +69,6 @@ func (h *handlers) verifySignIn(c *fiber.Ctx) error {
 	return sendTokens(c, pair)
 }
 
-type tokenOnlyRequest struct {
-	Token string `json:"token"`
-}
-
 type redirectBody struct {
 	RedirectTo string `json:"redirect_to"`
 }
@@ -82,7 +78,7 @@ type redirectBody struct {
 // error once the redirect is known. A problem document means there is nowhere
 // to send the browser; the page shows it.
 func (h *handlers) authorizeSignIn(c *fiber.Ctx) error {
-	var req tokenOnlyRequest
+	var req tokenRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
