@@ -79,20 +79,10 @@ func (m *MFAStore) PutFactor(ctx context.Context, f *domain.Factor, fx domain.Ef
 	k := factorKey(f.UserID, f.Type)
 	item := factorItem{PK: pkString(k), SK: skString(k), ID: f.ID, UserID: f.UserID, Type: string(f.Type),
 		Status: string(domain.FactorPending), Secret: f.Secret, LastStep: f.LastStep, CreatedAt: f.CreatedAt.UTC()}
-	err = s.transact(ctx, append([]types.TransactWriteItem{
-		s.put(item, "attribute_not_exists(#pk) OR #status = :pending",
-			map[string]string{"#pk": attrPK, "#status": "status"},
-			map[string]types.AttributeValue{":pending": str(string(domain.FactorPending))}),
-		s.userExists(f.UserID),
-	}, effects...))
-	reasons := cancelled(err)
-	switch {
-	case failedAt(reasons, 0):
-		return domain.Errorf(domain.CodeConflict, "An active factor of this type exists; remove it first.")
-	case failedAt(reasons, 1):
-		return userNotFound()
-	}
-	return translate("put factor", err)
+	return s.putForUser(ctx, "put factor", s.put(item, "attribute_not_exists(#pk) OR #status = :pending",
+		map[string]string{"#pk": attrPK, "#status": "status"},
+		map[string]types.AttributeValue{":pending": str(string(domain.FactorPending))}),
+		f.UserID, effects, domain.Errorf(domain.CodeConflict, "An active factor of this type exists; remove it first."))
 }
 
 // Factors reads the user's factor items with a consistent Query.

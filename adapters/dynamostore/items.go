@@ -1,6 +1,7 @@
 package dynamostore
 
 import (
+	"context"
 	"math"
 	"time"
 
@@ -247,6 +248,26 @@ func (s *Store) userExists(userID string) types.TransactWriteItem {
 		ConditionExpression:      aws.String("attribute_exists(#pk)"),
 		ExpressionAttributeNames: map[string]string{"#pk": attrPK},
 	}}
+}
+
+// putForUser writes put — conditioned on its own — with a check that the user
+// exists (when userID is not empty) and effects, in one transaction: taken when
+// put's condition fails, not_found when the user does not exist.
+func (s *Store) putForUser(ctx context.Context, op string, put types.TransactWriteItem, userID string,
+	effects []types.TransactWriteItem, taken error) error {
+	items := []types.TransactWriteItem{put}
+	if userID != "" {
+		items = append(items, s.userExists(userID))
+	}
+	err := s.transact(ctx, append(items, effects...))
+	reasons := cancelled(err)
+	switch {
+	case failedAt(reasons, 0):
+		return taken
+	case userID != "" && failedAt(reasons, 1):
+		return userNotFound()
+	}
+	return translate(op, err)
 }
 
 // pkString returns the partition key of k.

@@ -65,18 +65,8 @@ func (m *MFAStore) CreateChallenge(ctx context.Context, c *domain.MFAChallenge, 
 	item := mfaTokenItem{PK: pkString(k), SK: skString(k), Hash: c.Hash, UserID: c.UserID, AMR: c.AMR,
 		Attempts: int64(c.Attempts), CreatedAt: c.CreatedAt.UTC(), ExpiresAt: c.ExpiresAt.UTC(),
 		ExpiresNS: c.ExpiresAt.UnixNano(), TTL: ttlOf(c.ExpiresAt)}
-	err = s.transact(ctx, append([]types.TransactWriteItem{
-		s.put(item, "attribute_not_exists(#pk)", map[string]string{"#pk": attrPK}, nil),
-		s.userExists(c.UserID),
-	}, effects...))
-	reasons := cancelled(err)
-	switch {
-	case failedAt(reasons, 0):
-		return domain.Errorf(domain.CodeConflict, "An MFA token with this hash exists.")
-	case failedAt(reasons, 1):
-		return userNotFound()
-	}
-	return translate("create mfa token", err)
+	return s.putForUser(ctx, "create mfa token", s.put(item, "attribute_not_exists(#pk)", map[string]string{"#pk": attrPK}, nil),
+		c.UserID, effects, domain.Errorf(domain.CodeConflict, "An MFA token with this hash exists."))
 }
 
 // Challenge reads the token consistently and judges it.

@@ -346,19 +346,8 @@ func (ps *PasskeyStore) CreateCeremony(ctx context.Context, c *domain.PasskeyCer
 	k := ceremonyKey(c.Hash)
 	it := ceremonyItem{PK: pkString(k), SK: skString(k), Kind: string(c.Kind), UserID: c.UserID, MFAHash: c.MFAHash,
 		State: c.State, CreatedAt: c.CreatedAt.UTC(), ExpiresAt: c.ExpiresAt.UTC(), TTL: ttlOf(c.ExpiresAt)}
-	items := []types.TransactWriteItem{s.put(it, "attribute_not_exists(#pk)", map[string]string{"#pk": attrPK}, nil)}
-	if c.UserID != "" {
-		items = append(items, s.userExists(c.UserID))
-	}
-	err := s.transact(ctx, items)
-	reasons := cancelled(err)
-	switch {
-	case failedAt(reasons, 0):
-		return domain.Errorf(domain.CodeConflict, "The ceremony exists.")
-	case failedAt(reasons, 1):
-		return userNotFound()
-	}
-	return translate("create ceremony", err)
+	return s.putForUser(ctx, "create ceremony", s.put(it, "attribute_not_exists(#pk)", map[string]string{"#pk": attrPK}, nil),
+		c.UserID, nil, domain.Errorf(domain.CodeConflict, "The ceremony exists."))
 }
 
 // ConsumeCeremony is one conditional DeleteItem returning the old item: whoever
