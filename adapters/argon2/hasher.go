@@ -1,15 +1,20 @@
 // Package argon2 implements ports.Hasher with argon2id in the PHC string format
-// ($argon2id$v=19$m=19456,t=2,p=1$salt$hash), on github.com/alexedwards/argon2id and
-// golang.org/x/crypto/argon2. Every hash and verification runs under a concurrency
-// bound, because each one allocates the full memory cost: a login storm must queue,
-// not take the process down. A caller waits for a slot at most the queue timeout
+// ($argon2id$v=19$m=19456,t=2,p=1$salt$hash), on github.com/alexedwards/argon2id (the
+// PHC string) and github.com/minio/argon2 (the key derivation: golang.org/x/crypto's
+// argon2 with its memory taken from a sync.Pool, so that a login storm reuses the
+// slots' 19 MiB blocks instead of allocating, zeroing and collecting 19 MiB per login;
+// see pool.go). Every hash and verification runs under a concurrency bound, because
+// each one needs the full memory cost: a login storm must queue, not take the process
+// down. A caller waits for a slot at most the queue timeout
 // (DefaultQueueTimeout unless WithQueueTimeout says otherwise) and is then told
 // unavailable with a Retry-After, so an overload is answered instead of piling up.
 package argon2
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/subtle"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"runtime"
@@ -67,6 +72,7 @@ func WithWaitObserver(observe func(wait time.Duration)) Option {
 // is safe for concurrent use.
 type Hasher struct {
 	params       Params
+	derive       deriveFunc // params' key derivation on pooled memory (pool.go)
 	sem          chan struct{}
 	queueTimeout time.Duration
 	observeWait  func(wait time.Duration)
@@ -102,6 +108,7 @@ func New(p Params, maxConcurrent int, opts ...Option) *Hasher {
 	}
 	h := &Hasher{
 		params:       p,
+		derive:       pooledDerive(p),
 		sem:          make(chan struct{}, maxConcurrent),
 		queueTimeout: DefaultQueueTimeout,
 		wasteSalt:    make([]byte, p.SaltLen),
@@ -128,11 +135,14 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 		return "", err
 	}
 	defer release()
-	encoded, err := argon2id.CreateHash(password, h.libParams())
-	if err != nil {
-		return "", fmt.Errorf("argon2: hash: %w", err)
+	p := h.params
+	salt := make([]byte, p.SaltLen)
+	if _, err := rand.Read(salt); err != nil {
+		return "", fmt.Errorf("argon2: salt: %w", err)
 	}
-	return encoded, nil
+	key := h.derive([]byte(password), salt, p.KeyLen)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$%s$%s$%s", xargon2.Version, p, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
 // Verify reports whether password matches encoded, comparing in constant time, and
@@ -156,7 +166,7 @@ func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, need
 		}
 		return ok, ok, nil
 	}
-	stored, err := decode(encoded)
+	stored, salt, want, err := decode(encoded)
 	if err != nil {
 		return false, false, err
 	}
@@ -165,11 +175,15 @@ func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, need
 		return false, false, err
 	}
 	defer release()
-	ok, _, err = argon2id.CheckHash(password, encoded)
-	if err != nil {
-		return false, false, fmt.Errorf("%w: %w", ErrMalformedHash, err)
+	var got []byte
+	if stored == h.params {
+		got = h.derive([]byte(password), salt, stored.KeyLen)
+	} else {
+		// An older cost: a one-off allocation, and the login then stores a fresh
+		// hash at the configured cost.
+		got = xargon2.IDKey([]byte(password), salt, stored.Time, stored.Memory, stored.Threads, stored.KeyLen)
 	}
-	return ok, stored != h.params, nil
+	return subtle.ConstantTimeCompare(got, want) == 1, stored != h.params, nil
 }
 
 // Waste spends the time and memory of one verification under the configured
@@ -186,8 +200,7 @@ func (h *Hasher) Waste(ctx context.Context, password string) error {
 		return err
 	}
 	defer release()
-	p := h.params
-	key := xargon2.IDKey([]byte(password), h.wasteSalt, p.Time, p.Memory, p.Threads, p.KeyLen)
+	key := h.derive([]byte(password), h.wasteSalt, h.params.KeyLen)
 	subtle.ConstantTimeCompare(key, h.wasteKey)
 	return nil
 }
@@ -253,24 +266,14 @@ func (h *Hasher) Load() (inFlight, waiting, slots int) {
 	return int(h.inFlight.Load()), int(h.waiting.Load()), cap(h.sem)
 }
 
-func (h *Hasher) libParams() *argon2id.Params {
-	return &argon2id.Params{
-		Memory:      h.params.Memory,
-		Iterations:  h.params.Time,
-		Parallelism: h.params.Threads,
-		SaltLength:  h.params.SaltLen,
-		KeyLength:   h.params.KeyLen,
-	}
-}
-
-// decode parses a stored PHC string and checks its parameters against the sanity
-// bounds before anything is allocated for it.
-func decode(encoded string) (Params, error) {
-	lp, _, _, err := argon2id.DecodeHash(encoded)
+// decode parses a stored PHC string into its parameters, salt and key, and checks
+// the parameters against the sanity bounds before anything is allocated for them.
+func decode(encoded string) (p Params, salt, key []byte, err error) {
+	lp, salt, key, err := argon2id.DecodeHash(encoded)
 	if err != nil {
-		return Params{}, fmt.Errorf("%w: %w", ErrMalformedHash, err)
+		return Params{}, nil, nil, fmt.Errorf("%w: %w", ErrMalformedHash, err)
 	}
-	p := Params{
+	p = Params{
 		Memory:  lp.Memory,
 		Time:    lp.Iterations,
 		Threads: lp.Parallelism,
@@ -278,12 +281,12 @@ func decode(encoded string) (Params, error) {
 		KeyLen:  lp.KeyLength,
 	}
 	if err := p.check(); err != nil {
-		return Params{}, fmt.Errorf("%w: %w", ErrMalformedHash, err)
+		return Params{}, nil, nil, fmt.Errorf("%w: %w", ErrMalformedHash, err)
 	}
 	if want := fmt.Sprintf("$argon2id$v=%d$%s$", xargon2.Version, p); len(encoded) < len(want) || encoded[:len(want)] != want {
 		// DecodeHash reads numbers with Sscanf, which tolerates trailing junk and
 		// leading zeros; insist on the canonical form this package writes.
-		return Params{}, fmt.Errorf("%w: parameters are not in canonical form", ErrMalformedHash)
+		return Params{}, nil, nil, fmt.Errorf("%w: parameters are not in canonical form", ErrMalformedHash)
 	}
-	return p, nil
+	return p, salt, key, nil
 }

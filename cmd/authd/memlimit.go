@@ -34,14 +34,16 @@ const (
 const memoryLimitBase = 24 << 20
 
 // memoryLimitFactor is how many times the memory of the hashes that may run at
-// once the derived limit allows, in halves (3: 1.5 times): the live buffers plus
-// half as much again of buffers freed and not yet collected. The argon2 buffers
-// hold no pointers, so collecting often costs little (GODEBUG=gctrace=1 during a
-// storm: 41 MB live after each cycle, the two slots' buffers and ~2 MB besides;
-// x/crypto/argon2 allocates its buffer per call and offers no way to reuse it,
-// so a limit is the remedy); what the limit stops is
-// the heap growing to twice its peak under GOGC=100, which with the binary's pages
-// and SQLite's own allocations put RSS at 165 MiB under 500 logins.
+// once the derived limit allows, in halves (3: 1.5 times). The slots' buffers are
+// pooled and stay allocated (adapters/argon2, pool.go), so the half on top is room
+// for everything else that grows with the load: the connections' buffers under a
+// storm (18 MB of heap besides the buffers with 500 clients), and the hashes of
+// another cost (imported or older accounts, verified once with a buffer of their
+// own). Measured on 2 CPUs (81 MiB): 500 concurrent logins run at 0.8–0.9 of the
+// hashing ceiling in 117–125 MiB of RSS, of which about 31 MiB are the binary's
+// own pages; 62 MiB (no half on top) made the collector run back to back and
+// halved the throughput. Without a limit the heap grows to twice its peak under
+// GOGC=100, which put RSS at 165 MiB under 500 logins before the pool.
 const memoryLimitFactor = 3
 
 // UnmarshalText reads "auto", "off", "0" or a size (SI or IEC units).
