@@ -121,7 +121,7 @@ func TestVerifyReusesHashingMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const n = 5
+	const n = 10
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	for range n {
@@ -133,10 +133,17 @@ func TestVerifyReusesHashingMemory(t *testing.T) {
 		}
 	}
 	runtime.ReadMemStats(&after)
-	// A collection in between may drop the pooled buffer once (sync.Pool keeps it
-	// through one): allow one fresh allocation of the memory cost, not 2n.
 	cost := uint64(argon2.DefaultParams().Memory) << 10
-	if got := after.TotalAlloc - before.TotalAlloc; got > cost+cost/2 {
-		t.Errorf("%d verifications and dummy hashes allocated %d MiB; want at most one memory cost (%d MiB)", 2*n, got>>20, cost>>20)
+	// A collection in between may drop the pooled buffer once (sync.Pool keeps it
+	// through one): allow one fresh allocation of the memory cost, not 2n. Under the
+	// race detector the pool itself drops a quarter of its buffers: allow 60% of the
+	// computations a fresh one (x/crypto needs one for each; 2n draws at a quarter
+	// exceed 60% with odds of about 1 in 5,000).
+	limit := cost + cost/2
+	if raceDetector {
+		limit = cost * 2 * n * 6 / 10
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > limit {
+		t.Errorf("%d verifications and dummy hashes allocated %d MiB; want at most %d MiB (the memory cost is %d MiB)", 2*n, got>>20, limit>>20, cost>>20)
 	}
 }

@@ -39,10 +39,10 @@ const memoryLimitBase = 24 << 20
 // for everything else that grows with the load: the connections' buffers under a
 // storm (18 MB of heap besides the buffers with 500 clients), and the hashes of
 // another cost (imported or older accounts, verified once with a buffer of their
-// own). Measured on 2 CPUs (81 MiB): 500 concurrent logins run at 0.8–0.9 of the
-// hashing ceiling in 117–125 MiB of RSS, of which about 31 MiB are the binary's
+// own). Measured on 2 CPUs (81 MiB): 500 concurrent logins run at 0.9–1.0 of the
+// hashing ceiling in 116–125 MiB of RSS, of which about 31 MiB are the binary's
 // own pages; 62 MiB (no half on top) made the collector run back to back and
-// halved the throughput. Without a limit the heap grows to twice its peak under
+// cut the throughput by 40%. Without a limit the heap grows to twice its peak under
 // GOGC=100, which put RSS at 165 MiB under 500 logins before the pool.
 const memoryLimitFactor = 3
 

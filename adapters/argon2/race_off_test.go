@@ -1,0 +1,5 @@
+//go:build !race
+
+package argon2_test
+
+const raceDetector = false
