@@ -20,9 +20,13 @@ type deriveFunc func(password, salt []byte, keyLen uint32) []byte
 // of authd's time there (runtime.memclrNoHeapPointers, madvise and the page faults
 // under them). github.com/minio/argon2 is x/crypto's argon2 — the same assembly —
 // with the blocks taken from a sync.Pool and cleared before they go back, so that
-// the memory of the hashing slots is allocated once and stays: at most one buffer
-// per computation in flight, which the Hasher's semaphore bounds, and the pool
-// drops buffers a busy server no longer uses after two collections.
+// the memory of the hashing slots is allocated once and stays while logins keep
+// coming. The Hasher's semaphore bounds the computations in flight; sync.Pool keeps
+// one idle buffer per P out of the other Ps' reach, so the pool can hold up to
+// slots + GOMAXPROCS - 1 buffers (a 500-client storm on 2 CPUs allocated 3 in its
+// whole life, against one per login before). An idle server's buffers go after two
+// collections (sync.Pool's rule; the runtime collects at least every two minutes). The clearing also means no
+// password-derived memory lingers in freed heap, as it does after x/crypto.
 func pooledDerive(p Params) deriveFunc {
 	if p.check() != nil {
 		return nil

@@ -35,15 +35,15 @@ const memoryLimitBase = 24 << 20
 
 // memoryLimitFactor is how many times the memory of the hashes that may run at
 // once the derived limit allows, in halves (3: 1.5 times). The slots' buffers are
-// pooled and stay allocated (adapters/argon2, pool.go), so the half on top is room
-// for everything else that grows with the load: the connections' buffers under a
-// storm (18 MB of heap besides the buffers with 500 clients), and the hashes of
-// another cost (imported or older accounts, verified once with a buffer of their
-// own). Measured on 2 CPUs (81 MiB): 500 concurrent logins run at 0.9–1.0 of the
-// hashing ceiling in 116–125 MiB of RSS, of which about 31 MiB are the binary's
-// own pages; 62 MiB (no half on top) made the collector run back to back and
-// cut the throughput by 40%. Without a limit the heap grows to twice its peak under
-// GOGC=100, which put RSS at 165 MiB under 500 logins before the pool.
+// pooled and stay allocated (adapters/argon2, pool.go), and sync.Pool may keep one
+// buffer more than there are slots on 2 CPUs, which the half on top covers; the base
+// covers the connections' buffers under a storm (18 MB of heap besides the buffers
+// with 500 clients) and the rest. Measured on 2 CPUs (81 MiB): 500 concurrent logins
+// run at 0.72–1.00 (median 0.87) of the hashing ceiling in 115–130 MiB of RSS, about
+// 31 MiB of it the binary's own pages; 62 MiB (no half on top) made the collector
+// run back to back and cut the throughput by 40%. Without a limit the heap grows to
+// twice its peak under GOGC=100, which put RSS at 165 MiB under 500 logins before the
+// pool.
 const memoryLimitFactor = 3
 
 // UnmarshalText reads "auto", "off", "0" or a size (SI or IEC units).
