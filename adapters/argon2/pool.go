@@ -25,8 +25,9 @@ type deriveFunc func(password, salt []byte, keyLen uint32) []byte
 // one idle buffer per P out of the other Ps' reach, so the pool can hold up to
 // slots + GOMAXPROCS - 1 buffers (a 500-client storm on 2 CPUs allocated 3 in its
 // whole life, against one per login before). An idle server's buffers go after two
-// collections (sync.Pool's rule; the runtime collects at least every two minutes). The clearing also means no
-// password-derived memory lingers in freed heap, as it does after x/crypto.
+// collections (sync.Pool's rule; the runtime collects at least every two minutes).
+// The clearing also means no password-derived memory lingers in freed heap, as it
+// does after x/crypto.
 func pooledDerive(p Params) deriveFunc {
 	if p.check() != nil {
 		return nil

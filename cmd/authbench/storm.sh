@@ -36,7 +36,7 @@ ceiling() {
 }
 
 for n in ${STORM_CLIENTS:-500 2000}; do
-	ceil=$(ceiling)
+	ceil=$(ceiling || true) # a failed measurement only drops the ratio line
 	echo "storm.sh: $n concurrent logins" >&2
 	AUTH_LOCKOUT_THRESHOLD=${AUTH_LOCKOUT_THRESHOLD:-1000000} \
 		BENCH_HONOR_RETRY_AFTER=${STORM_HONOR_RETRY_AFTER:-true} \
