@@ -77,6 +77,21 @@ func headless(t *testing.T, browser string, extra ...chromedp.ExecAllocatorOptio
 	}, extra...)
 }
 
+// browserTab starts the headless browser with headless's options and returns a
+// tab's context, bounded at 90 s; the test's cleanup closes the tab and the browser
+// (before the servers and the profile directory registered earlier go).
+func browserTab(t *testing.T, browser string, extra ...chromedp.ExecAllocatorOption) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, headless(t, browser, extra...)...)
+	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() {
+		cancelBrowser()
+		cancelAlloc()
+		cancel()
+	})
+	return bctx
+}
+
 // pageLog is what the page did, as DevTools reports it.
 type pageLog struct {
 	mu       sync.Mutex
@@ -107,12 +122,7 @@ func TestDocsInBrowser(t *testing.T) {
 	srv := served(t, e)
 	origin := srv.base
 
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, headless(t, browser, chromedp.WindowSize(1280, 1600))...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
+	bctx := browserTab(t, browser, chromedp.WindowSize(1280, 1600))
 
 	var pl pageLog
 	err := chromedp.Listen(bctx, func(ev any) {

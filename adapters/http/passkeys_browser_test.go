@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	cdpwebauthn "github.com/chromedp/cdproto/webauthn"
@@ -59,12 +58,7 @@ func TestPasskeysInBrowser(t *testing.T) {
 	e.activeUser(t, email)
 	access := e.login(t, email).AccessToken
 
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, headless(t, browser)...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
+	bctx := browserTab(t, browser)
 
 	err = chromedp.Do(bctx,
 		chromedp.Navigate(origin+"/healthz"),

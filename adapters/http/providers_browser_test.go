@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"context"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -81,12 +80,7 @@ func TestProviderSignInFromTheREADMEInBrowser(t *testing.T) {
 	email := uniqEmail("spa")
 	idp.QueueUser(mockUser("spa-"+email, email, true))
 
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, headless(t, browser)...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
+	bctx := browserTab(t, browser)
 	// The app's "Sign in with …" button: signIn("browser").
 	if err := chromedp.Do(bctx, chromedp.Navigate(appSrv.URL+"/")); err != nil {
 		t.Fatalf("opening the app: %v", err)
@@ -96,7 +90,7 @@ func TestProviderSignInFromTheREADMEInBrowser(t *testing.T) {
 	}
 	var result string
 	for result == "" {
-		if ctx.Err() != nil {
+		if bctx.Err() != nil {
 			t.Fatal("no result on the app's callback page in time")
 		}
 		time.Sleep(100 * time.Millisecond)

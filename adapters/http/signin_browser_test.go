@@ -1,14 +1,12 @@
 package httpapi_test
 
 import (
-	"context"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -45,12 +43,7 @@ func TestSignInLinkInBrowser(t *testing.T) {
 	verifier, challenge := pkce(t)
 	token := e.linkToApp(t, email, callback, challenge, "st")
 
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, headless(t, browser)...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
+	bctx := browserTab(t, browser)
 	err = chromedp.Do(bctx,
 		chromedp.Navigate(origin+"/sign-in?token="+url.QueryEscape(token)),
 		chromedp.WaitVisible(chromedp.CSS("#submit")),
@@ -65,7 +58,7 @@ func TestSignInLinkInBrowser(t *testing.T) {
 	var q url.Values
 	select {
 	case q = <-got:
-	case <-ctx.Done():
+	case <-bctx.Done():
 		t.Fatal("the browser never reached the app")
 	}
 	if q.Get("state") != "st" || q.Get("code") == "" {
