@@ -35,60 +35,52 @@ func (a *Archive) Accounts(ctx context.Context, users []domain.User, now time.Ti
 		at[users[i].ID] = &out[i]
 	}
 	db := a.s.db
-	var factors []factorRow
-	if err := db.NewSelect().Model(&factors).Where("user_id IN (?)", bun.In(ids)).OrderExpr("created_at ASC, id ASC").Scan(ctx); err != nil {
-		return nil, translate(err)
+	live := func(q *bun.SelectQuery) *bun.SelectQuery { return q.Where("expires_at > ?", ts(now)) }
+	if err := ofUsers(ctx, db.NewSelect(), ids, "created_at ASC, id ASC", func(r *factorRow) {
+		at[r.UserID].Factors = append(at[r.UserID].Factors, r.domain())
+	}); err != nil {
+		return nil, err
 	}
-	for i := range factors {
-		acc := at[factors[i].UserID]
-		acc.Factors = append(acc.Factors, factors[i].domain())
+	if err := ofUsers(ctx, db.NewSelect(), ids, "user_id ASC, hash ASC", func(r *recoveryCodeRow) {
+		at[r.UserID].RecoveryCodes = append(at[r.UserID].RecoveryCodes, r.Hash)
+	}); err != nil {
+		return nil, err
 	}
-	var codes []recoveryCodeRow
-	if err := db.NewSelect().Model(&codes).Where("user_id IN (?)", bun.In(ids)).OrderExpr("user_id ASC, hash ASC").Scan(ctx); err != nil {
-		return nil, translate(err)
+	if err := ofUsers(ctx, db.NewSelect(), ids, "created_at ASC, id ASC", func(r *passkeyRow) {
+		at[r.UserID].Passkeys = append(at[r.UserID].Passkeys, r.domain())
+	}); err != nil {
+		return nil, err
 	}
-	for i := range codes {
-		acc := at[codes[i].UserID]
-		acc.RecoveryCodes = append(acc.RecoveryCodes, codes[i].Hash)
+	if err := ofUsers(ctx, live(db.NewSelect().Where("revoked_at IS NULL")), ids, "created_at ASC, id ASC", func(r *sessionRow) {
+		at[r.UserID].Sessions = append(at[r.UserID].Sessions, *r.domain())
+	}); err != nil {
+		return nil, err
 	}
-	var passkeys []passkeyRow
-	if err := db.NewSelect().Model(&passkeys).Where("user_id IN (?)", bun.In(ids)).OrderExpr("created_at ASC, id ASC").Scan(ctx); err != nil {
-		return nil, translate(err)
+	if err := ofUsers(ctx, live(db.NewSelect()), ids, "created_at ASC, hash ASC", func(r *tokenRow) {
+		at[r.UserID].Tokens = append(at[r.UserID].Tokens, domain.OneTimeToken{Hash: r.Hash, Kind: domain.TokenKind(r.Kind),
+			UserID: r.UserID, NewEmail: r.NewEmail, CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC()})
+	}); err != nil {
+		return nil, err
 	}
-	for i := range passkeys {
-		acc := at[passkeys[i].UserID]
-		acc.Passkeys = append(acc.Passkeys, passkeys[i].domain())
-	}
-	var sessions []sessionRow
-	if err := db.NewSelect().Model(&sessions).Where("user_id IN (?)", bun.In(ids)).
-		Where("revoked_at IS NULL").Where("expires_at > ?", ts(now)).OrderExpr("created_at ASC, id ASC").Scan(ctx); err != nil {
-		return nil, translate(err)
-	}
-	for i := range sessions {
-		acc := at[sessions[i].UserID]
-		acc.Sessions = append(acc.Sessions, *sessions[i].domain())
-	}
-	var tokens []tokenRow
-	if err := db.NewSelect().Model(&tokens).Where("user_id IN (?)", bun.In(ids)).Where("expires_at > ?", ts(now)).
-		OrderExpr("created_at ASC, hash ASC").Scan(ctx); err != nil {
-		return nil, translate(err)
-	}
-	for i := range tokens {
-		r := &tokens[i]
-		acc := at[r.UserID]
-		acc.Tokens = append(acc.Tokens, domain.OneTimeToken{Hash: r.Hash, Kind: domain.TokenKind(r.Kind), UserID: r.UserID,
-			NewEmail: r.NewEmail, CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC()})
-	}
-	var identities []identityRow
-	if err := db.NewSelect().Model(&identities).Where("user_id IN (?)", bun.In(ids)).
-		OrderExpr("created_at ASC, provider ASC").Scan(ctx); err != nil {
-		return nil, translate(err)
-	}
-	for i := range identities {
-		acc := at[identities[i].UserID]
-		acc.Identities = append(acc.Identities, identities[i].domain())
+	if err := ofUsers(ctx, db.NewSelect(), ids, "created_at ASC, provider ASC", func(r *identityRow) {
+		at[r.UserID].Identities = append(at[r.UserID].Identities, r.domain())
+	}); err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// ofUsers reads the rows of R's table that belong to the users ids, with q's
+// conditions and in order, and hands each to add.
+func ofUsers[R any](ctx context.Context, q *bun.SelectQuery, ids []string, order string, add func(*R)) error {
+	var rows []R
+	if err := q.Model(&rows).Where("user_id IN (?)", bun.In(ids)).OrderExpr(order).Scan(ctx); err != nil {
+		return translate(err)
+	}
+	for i := range rows {
+		add(&rows[i])
+	}
+	return nil
 }
 
 // Count counts the users table.
