@@ -94,26 +94,9 @@ func (a *Archive) liveTokens(ctx context.Context, userID string, now time.Time) 
 	return out, nil
 }
 
-// Count counts the users' index partition (GSI1, USERS), a page of keys at a time.
+// Count counts the users' index partition (GSI1, USERS).
 func (a *Archive) Count(ctx context.Context) (int64, error) {
-	in := &dynamodb.QueryInput{
-		TableName:                 aws.String(a.s.table),
-		IndexName:                 aws.String(indexGSI1),
-		KeyConditionExpression:    aws.String("#pk = :pk"),
-		ExpressionAttributeNames:  map[string]string{"#pk": attrGSI1PK},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(usersPart)},
-		Select:                    types.SelectCount,
-	}
-	var n int64
-	p := dynamodb.NewQueryPaginator(a.s.db, in)
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return 0, translate("count users", err)
-		}
-		n += int64(page.Count)
-	}
-	return n, nil
+	return a.s.countGSI1(ctx, usersPart, "count users")
 }
 
 // Secrets scans the table for SECRET# items. It reads the whole table once: an

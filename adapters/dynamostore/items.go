@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/authd/authd/domain"
@@ -275,3 +276,26 @@ func pkString(k key) string { return k[attrPK].(*types.AttributeValueMemberS).Va
 
 // skString returns the sort key of k.
 func skString(k key) string { return k[attrSK].(*types.AttributeValueMemberS).Value }
+
+// countGSI1 counts the items of one GSI1 partition, a page of keys at a time; op
+// names the operation in an error.
+func (s *Store) countGSI1(ctx context.Context, pk, op string) (int64, error) {
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		IndexName:                 aws.String(indexGSI1),
+		KeyConditionExpression:    aws.String("#pk = :pk"),
+		ExpressionAttributeNames:  map[string]string{"#pk": attrGSI1PK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
+		Select:                    types.SelectCount,
+	}
+	var n int64
+	p := dynamodb.NewQueryPaginator(s.db, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return 0, translate(op, err)
+		}
+		n += int64(page.Count)
+	}
+	return n, nil
+}

@@ -216,29 +216,10 @@ func leaseError(op string, err error) error {
 
 // Counts counts the pending and the dead rows on GSI1.
 func (o *Outbox) Counts(ctx context.Context) (pending, dead int64, err error) {
-	count := func(pk string) (int64, error) {
-		in := &dynamodb.QueryInput{
-			TableName: aws.String(o.s.table), IndexName: aws.String(indexGSI1),
-			KeyConditionExpression:    aws.String("#pk = :pk"),
-			ExpressionAttributeNames:  map[string]string{"#pk": attrGSI1PK},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
-			Select:                    types.SelectCount,
-		}
-		var n int64
-		p := dynamodb.NewQueryPaginator(o.s.db, in)
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return 0, translate("count deliveries", err)
-			}
-			n += int64(page.Count)
-		}
-		return n, nil
-	}
-	if pending, err = count(outboxPart); err != nil {
+	if pending, err = o.s.countGSI1(ctx, outboxPart, "count deliveries"); err != nil {
 		return 0, 0, err
 	}
-	if dead, err = count(outboxDeadPart); err != nil {
+	if dead, err = o.s.countGSI1(ctx, outboxDeadPart, "count deliveries"); err != nil {
 		return 0, 0, err
 	}
 	return pending, dead, nil
