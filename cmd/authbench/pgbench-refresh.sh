@@ -8,7 +8,9 @@
 # bin/authd migrate), seeds one user and one session per pgbench client
 # (pgbench-<n>, left in the database, reset on each run) plus BENCH_PGBENCH_ROWS
 # other sessions, and runs pgbench with prepared statements. It always ends by
-# itself (pgbench -T, the whole run under a timeout).
+# itself (pgbench -T, the whole run under a timeout). After pgbench's own report it
+# prints the latency percentiles of its transactions (from pgbench -l), so the
+# database's own p50/p99 at this concurrency sits beside authd's refresh p99.
 #
 # Settings (environment):
 #   BENCH_DATABASE_URL   postgres://user@host:port/db?sslmode=disable (required)
@@ -61,7 +63,19 @@ ANALYZE users;
 ANALYZE sessions;
 SQL
 
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+
 echo "pgbench-refresh.sh: pgbench -M $mode -c $clients -j $jobs -T $seconds -f cmd/authbench/pgbench-refresh.sql" >&2
 timeout --signal=TERM --kill-after=10s "$((seconds + 60))s" \
 	"$pgbench" -n -M "$mode" -c "$clients" -j "$jobs" -T "$seconds" -r \
-	-f cmd/authbench/pgbench-refresh.sql "$url"
+	-l --log-prefix="$logs/tx" -f cmd/authbench/pgbench-refresh.sql "$url"
+
+# Each log line is one transaction; its third field is the latency in µs.
+cat "$logs"/tx* | awk '{print $3}' | sort -n | awk '
+	{ v[NR] = $1 }
+	function q(p,  i) { i = int(NR * p + 0.5); if (i < 1) i = 1; return v[i] / 1000 }
+	END {
+		if (NR == 0) { print "pgbench-refresh.sh: pgbench logged no transaction" > "/dev/stderr"; exit 1 }
+		printf "transaction latency: p50 %.2f ms, p99 %.2f ms, max %.2f ms (%d transactions)\n", q(0.5), q(0.99), v[NR] / 1000, NR
+	}'
