@@ -3,6 +3,7 @@ package jwt
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -62,6 +63,8 @@ type Issuer struct {
 	leeway time.Duration
 	// verified remembers successful verifications; nil when turned off.
 	verified *verifiedCache
+	// header is the signing key's encoded JOSE header, the same for every token.
+	header string
 }
 
 // NewIssuer returns an Issuer that signs with the first key of keys and verifies
@@ -103,6 +106,7 @@ func NewIssuer(keys *KeySet, opts Options) *Issuer {
 		panic(fmt.Sprintf("jwt: encode JWKS: %v", err)) // plain strings cannot fail to encode
 	}
 	i.jwks = jwks
+	i.header = encodeHeader(keys.keys[0])
 	i.parser = gjwt.NewParser(
 		// The first line of defence; keyFor then pins the one algorithm of the key
 		// the kid names, so a key is never used with another algorithm.
@@ -194,29 +198,63 @@ func (i *Issuer) Mint(_ context.Context, c domain.AccessClaims) (string, error) 
 	}
 	k := i.keys.keys[0]
 	iat := c.IssuedAt.Unix()
-	token := gjwt.NewWithClaims(k.method, gjwt.MapClaims{
-		"iss":   i.iss,
-		"aud":   i.aud,
-		"sub":   c.Subject,
-		"sid":   c.SessionID,
-		"jti":   c.ID,
-		"iat":   iat,
-		"nbf":   iat,
-		"exp":   c.ExpiresAt.Unix(),
-		"role":  string(c.Role),
-		"fresh": c.Fresh,
-		"aal":   string(aal),
-		"amr":   amr,
-		// auth_time (OpenID Connect Core §2) is when the session was opened.
-		"auth_time": authTime.Unix(),
+	payload, err := json.Marshal(mintedClaims{
+		AAL: string(aal), AMR: amr, Aud: i.aud, AuthTime: authTime.Unix(),
+		Exp: c.ExpiresAt.Unix(), Fresh: c.Fresh, Iat: iat, Iss: i.iss, Jti: c.ID,
+		Nbf: iat, Role: string(c.Role), Sid: c.SessionID, Sub: c.Subject,
 	})
-	token.Header["typ"] = tokenType
-	token.Header["kid"] = k.kid
-	signed, err := token.SignedString(k.sign)
+	if err != nil {
+		return "", fmt.Errorf("jwt: mint: encode claims: %w", err)
+	}
+	// The JWS compact serialisation (RFC 7515 §7.1), signed by golang-jwt's method
+	// for the key's algorithm: the header is encoded once per issuer, and the
+	// payload from a struct rather than a map, which encoding/json would sort.
+	enc := base64.RawURLEncoding
+	buf := make([]byte, 0, len(i.header)+1+enc.EncodedLen(len(payload))+1+128)
+	buf = append(buf, i.header...)
+	buf = append(buf, '.')
+	buf = enc.AppendEncode(buf, payload)
+	sig, err := k.method.Sign(string(buf), k.sign)
 	if err != nil {
 		return "", fmt.Errorf("jwt: mint: sign with %s: %w", k.alg, err)
 	}
-	return signed, nil
+	buf = append(buf, '.')
+	return string(enc.AppendEncode(buf, sig)), nil
+}
+
+// mintedClaims is the payload Mint writes. Its fields are in the order of their
+// names, as golang-jwt's MapClaims wrote them before, so a token's bytes did not
+// change with it. auth_time (OpenID Connect Core §2) is when the session was
+// opened.
+type mintedClaims struct {
+	AAL      string   `json:"aal"`
+	AMR      []string `json:"amr"`
+	Aud      string   `json:"aud"`
+	AuthTime int64    `json:"auth_time"`
+	Exp      int64    `json:"exp"`
+	Fresh    bool     `json:"fresh"`
+	Iat      int64    `json:"iat"`
+	Iss      string   `json:"iss"`
+	Jti      string   `json:"jti"`
+	Nbf      int64    `json:"nbf"`
+	Role     string   `json:"role"`
+	Sid      string   `json:"sid"`
+	Sub      string   `json:"sub"`
+}
+
+// encodeHeader is k's JOSE header (RFC 7515 §4: alg, kid, and typ at+jwt per RFC
+// 9068 §2.1), base64url-encoded, with its members in the order golang-jwt's map
+// encoding gave them.
+func encodeHeader(k *key) string {
+	h, err := json.Marshal(struct {
+		Alg string `json:"alg"`
+		Kid string `json:"kid"`
+		Typ string `json:"typ"`
+	}{k.method.Alg(), k.kid, tokenType})
+	if err != nil {
+		panic(fmt.Sprintf("jwt: encode header: %v", err)) // plain strings cannot fail to encode
+	}
+	return base64.RawURLEncoding.EncodeToString(h)
 }
 
 // Verify checks the token's typ, kid, algorithm (pinned to the kid's key),

@@ -431,3 +431,44 @@ func TestNewIssuerPanicsWithoutIssuerOrAudience(t *testing.T) {
 		}()
 	}
 }
+
+// TestMintMatchesMapClaims pins the bytes of a minted token: EdDSA and HS256 sign
+// deterministically, so the same claims signed through golang-jwt's MapClaims (how
+// Mint built tokens before it encoded a fixed header and a struct payload) must
+// give the very same string.
+func TestMintMatchesMapClaims(t *testing.T) {
+	t.Parallel()
+	for _, c := range algCases() {
+		if c.alg != jwt.AlgEdDSA && c.alg != jwt.AlgHS256 {
+			continue
+		}
+		t.Run(c.alg, func(t *testing.T) {
+			t.Parallel()
+			ks := c.keySet(t)
+			claims := testClaims()
+			claims.Subject = `odd "sub" <&> é`
+			got := mint(t, newIssuer(ks), claims)
+
+			method, key := gjwt.SigningMethod(gjwt.SigningMethodEdDSA), any(edKey)
+			if c.alg == jwt.AlgHS256 {
+				method, key = gjwt.SigningMethodHS256, []byte(hmacSecret)
+			}
+			iat := claims.IssuedAt.Unix()
+			tok := gjwt.NewWithClaims(method, gjwt.MapClaims{
+				"iss": testIssuer, "aud": testAudience, "sub": claims.Subject, "sid": claims.SessionID,
+				"jti": claims.ID, "iat": iat, "nbf": iat, "exp": claims.ExpiresAt.Unix(),
+				"role": string(claims.Role), "fresh": claims.Fresh, "aal": string(claims.AAL),
+				"amr": claims.AMR, "auth_time": claims.AuthTime.Unix(),
+			})
+			tok.Header["typ"] = "at+jwt"
+			tok.Header["kid"] = kidOf(t, ks)
+			want, err := tok.SignedString(key)
+			if err != nil {
+				t.Fatalf("golang-jwt: %v", err)
+			}
+			if got != want {
+				t.Errorf("Mint =\n%s\nwant (MapClaims)\n%s", got, want)
+			}
+		})
+	}
+}
