@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/authd/authd/adapters/jwt"
@@ -110,4 +111,39 @@ func TestRefreshDecodeRefuses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRefreshConcurrentCodecs checks the reused MAC states: two codecs under other
+// keys, used from many goroutines at once, each accept only their own tokens, and
+// each token stays what a fresh codec makes of it.
+func TestRefreshConcurrentCodecs(t *testing.T) {
+	t.Parallel()
+	a, b := mustCodec(t, refreshKey), mustCodec(t, bytes.Repeat([]byte{0xa5}, 32))
+	fresh := mustCodec(t, refreshKey)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 200 {
+				rt := domain.RefreshToken{SessionID: testSession, Counter: uint64(g*1000 + i)}
+				ta, tb := a.Encode(rt), b.Encode(rt)
+				if ta == tb {
+					t.Errorf("codecs under two keys gave one token %q", ta)
+					return
+				}
+				if _, err := a.Decode(tb); err == nil {
+					t.Errorf("codec a accepted b's token for %+v", rt)
+					return
+				}
+				if got, err := a.Decode(ta); err != nil || got != rt {
+					t.Errorf("a.Decode(a.Encode(%+v)) = %+v, %v", rt, got, err)
+					return
+				}
+				if i%50 == 0 && fresh.Encode(rt) != ta {
+					t.Errorf("token for %+v differs from a fresh codec's", rt)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
