@@ -118,9 +118,9 @@ func (c *Client) Ready(ctx context.Context) Outcome {
 // do sends one request and measures it until its body has been read. A success
 // body is decoded into out (when given); an error body is searched for its
 // problem "code". The request ends at ctx's deadline or after the client's
-// timeout, whichever is sooner; a ctx cancelled while it is in flight is seen
-// when it returns (fasthttp has no cancellation), which the runner's callers
-// bound by that timeout.
+// timeout, whichever is sooner. fasthttp cannot cancel a request in flight, so a
+// ctx cancelled meanwhile is seen when it returns: an interrupted run waits at
+// most the timeout for its last requests.
 func (c *Client) do(ctx context.Context, method, path, bearer string, body any, want int, out any) Outcome {
 	if err := ctx.Err(); err != nil {
 		return Outcome{Code: transportCode(err)}
