@@ -156,6 +156,11 @@ build_image() {
 	# The sources as checked out (tracked and new files, not ignored ones) and
 	# their modules vendored from the local module cache: the build fetches nothing.
 	git ls-files --cached --others --exclude-standard -z | tar --null -T - -c | tar -x -C "$ctx"
+	# go mod vendor reads every module the build list names, other platforms'
+	# included (go-winio, plan9stats, …), which no test or build here fetches: on
+	# a fresh module cache it fails offline. Fetch them into the cache first (the
+	# configured GOPROXY, versions pinned by go.sum), then vendor offline.
+	go mod download
 	GOFLAGS=-mod=mod GOPROXY=off go mod vendor -o "$ctx/vendor"
 	version=$(git describe --always --dirty 2>/dev/null || echo dev)
 	DOCKER_BUILDKIT=1 "$buildkit_docker" build --progress=plain -f "$ctx/deploy/Dockerfile" \
