@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -142,7 +143,13 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	}
 	key := h.derive([]byte(password), salt, p.KeyLen)
 	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$%s$%s$%s", xargon2.Version, p, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+	return phcPrefix(p) + b64.EncodeToString(salt) + "$" + b64.EncodeToString(key), nil
+}
+
+// phcPrefix is the canonical start of a PHC string at p, up to the salt: what Hash
+// writes and what decode insists on.
+func phcPrefix(p Params) string {
+	return fmt.Sprintf("$argon2id$v=%d$%s$", xargon2.Version, p)
 }
 
 // Verify reports whether password matches encoded, comparing in constant time, and
@@ -283,7 +290,7 @@ func decode(encoded string) (p Params, salt, key []byte, err error) {
 	if err := p.check(); err != nil {
 		return Params{}, nil, nil, fmt.Errorf("%w: %w", ErrMalformedHash, err)
 	}
-	if want := fmt.Sprintf("$argon2id$v=%d$%s$", xargon2.Version, p); len(encoded) < len(want) || encoded[:len(want)] != want {
+	if want := phcPrefix(p); !strings.HasPrefix(encoded, want) {
 		// DecodeHash reads numbers with Sscanf, which tolerates trailing junk and
 		// leading zeros; insist on the canonical form this package writes.
 		return Params{}, nil, nil, fmt.Errorf("%w: parameters are not in canonical form", ErrMalformedHash)
